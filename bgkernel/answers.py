@@ -1,0 +1,209 @@
+"""Applying what a person submits on a screen to the answers (docassemble's POST handling).
+
+Values may be Python values or the raw strings a browser sends.  Every field is
+converted and validated first; only when all pass are the variables set, so a failing
+submission changes nothing (docassemble reloads the stored answers).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import datatypes
+from .blocks import QuestionBlock
+from .errors import DAValidationError, SessionError
+from .screen import Button, Screen, ScreenField
+
+if TYPE_CHECKING:
+    from .engine import Evaluation
+
+__all__ = ["Submission", "plan_answer", "plan_press", "apply_submission"]
+
+_FALLBACK = {"integer": 0, "number": 0.0, "float": 0.0, "currency": 0.0, "range": 0.0}
+
+
+@dataclass
+class Submission:
+    """What a submission does once validated."""
+
+    assignments: list[tuple[str, Any]] = field(default_factory=list)
+    choice_index: int | None = None        # a no-field button with an embedded block
+    command: str | None = None             # a command button (refresh, exit, leave ...)
+    errors: dict[str, str] = field(default_factory=dict)
+    changed: bool = True
+
+
+def _key_for(screen: Screen, name: str) -> str | None:
+    for fld in screen.fields:
+        if name in (fld.variable, fld.generic):
+            return fld.variable
+    for button in screen.buttons:
+        if button.variable and name == button.variable:
+            return button.variable
+    return None
+
+
+def plan_answer(screen: Screen, values: dict[str, Any]) -> Submission:
+    """Convert and validate ``values`` for the fields of ``screen``."""
+    sub = Submission()
+    if screen.kind != "question":
+        raise SessionError(f"this screen ({screen.kind}: {screen.question!r}) takes no answers")
+    given: dict[str, Any] = {}
+    for name, val in values.items():
+        key = _key_for(screen, name)
+        if key is None:
+            raise SessionError(f"{name!r} is not asked on this screen; it asks for "
+                               f"{', '.join(screen.variables) or 'nothing (press a button)'}")
+        given[key] = val
+    input_fields = [f for f in screen.fields if f.variable and f.enabled and f.datatype != "note"]
+    if input_fields:
+        for fld in input_fields:
+            _plan_field(sub, fld, given)
+        cont = next((b for b in screen.buttons if b.variable and b.value is True), None)
+        if cont is not None:
+            sub.assignments.append((cont.variable, True))
+        return sub
+    button_vars = {b.variable for b in screen.buttons if b.variable}
+    if len(button_vars) == 1:
+        (var,) = button_vars
+        if var not in given:
+            raise SessionError(f"give a value for {var!r}, or press a button")
+        val = given[var]
+        for button in screen.buttons:
+            if _same(button.value, val):
+                sub.assignments.append((var, button.value))
+                return sub
+        sub.errors[var] = "You need to select one."
+        return sub
+    raise SessionError("this screen has no fields to answer; press one of its buttons: "
+                       + ", ".join(b.label for b in screen.buttons))
+
+
+def _same(choice: Any, given: Any) -> bool:
+    if choice is given or choice == given and type(choice) is type(given):
+        return True
+    if isinstance(choice, bool) or choice is None:
+        return str(choice) == str(given)
+    return str(choice) == str(given)
+
+
+def _plan_field(sub: Submission, fld: ScreenField, given: dict[str, Any]) -> None:
+    var = fld.variable
+    provided = var in given
+    raw = given.get(var)
+    if not provided:
+        raw = fld.value if fld.value is not None else fld.default
+    try:
+        if fld.datatype in ("checkboxes", "multiselect"):
+            values = [o.value for o in fld.choices or ()]
+            converted = datatypes.convert_checkboxes(raw if raw is not None else [], values,
+                                                     required=fld.required)
+            sub.assignments.append((var, ("checkboxes", converted)))
+            return
+        if raw is None and not fld.required:
+            sub.assignments.append((var, _fallback(fld.datatype)))
+            return
+        choices = [o.value for o in fld.choices] if fld.choices else None
+        converted = datatypes.convert(fld.datatype, raw, required=fld.required,
+                                      minimum=fld.minimum, maximum=fld.maximum, choices=choices)
+        sub.assignments.append((var, converted))
+    except datatypes.FieldError as err:
+        sub.errors[var] = str(err)
+
+
+def _fallback(datatype: str) -> Any:
+    """What a not-required field that was left out becomes (ENGINE §5.1)."""
+    if datatype in _FALLBACK:
+        return _FALLBACK[datatype]
+    if datatype in ("yesnoradio", "noyesradio", "yesnomaybe", "noyesmaybe"):
+        return None
+    if datatype == "yesno":
+        return False
+    if datatype == "noyes":
+        return True
+    return ""
+
+
+def plan_press(screen: Screen, label_or_value: Any) -> Submission:
+    """A button, found by its label or its value."""
+    button = _find_button(screen, label_or_value)
+    sub = Submission()
+    if button.command:
+        sub.command = button.command
+        sub.changed = False
+        return sub
+    if button.index is not None and button.variable is None:
+        sub.choice_index = button.index
+        return sub
+    if button.variable:
+        if screen.fields and button.value is True:
+            raise SessionError("this screen has fields: use answer(...) to submit them")
+        sub.assignments.append((button.variable, button.value))
+        return sub
+    if screen.fields:
+        return plan_answer(screen, {})
+    raise SessionError(f"the button {button.label!r} does nothing here")
+
+
+def _find_button(screen: Screen, wanted: Any) -> Button:
+    if screen.kind != "question" and not screen.buttons:
+        raise SessionError(f"this screen ({screen.kind}) has no buttons")
+    for button in screen.buttons:
+        if isinstance(wanted, str) and button.label == wanted:
+            return button
+    for button in screen.buttons:
+        if isinstance(wanted, str) and isinstance(button.label, str) and \
+                button.label.strip().lower() == wanted.strip().lower():
+            return button
+    for button in screen.buttons:
+        if button.command is not None and wanted == button.command:
+            return button
+        if button.value is not None and _same(button.value, wanted) and button.variable:
+            return button
+    raise SessionError(f"no button {wanted!r} on this screen; buttons: "
+                       + (", ".join(repr(b.label) for b in screen.buttons) or "none"))
+
+
+def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, str],
+                     sub: Submission) -> None:
+    """Set the variables (validation code and ``validate`` run first)."""
+    from .objects import DADict
+    ns = ev.ns
+    ev.set_iterators(iterators)
+    for var, val in sub.assignments:
+        if isinstance(val, tuple) and len(val) == 2 and val[0] == "checkboxes":
+            obj = DADict(var, auto_gather=False, gathered=True)
+            for key, checked in val[1].items():
+                obj[key] = checked
+            val = obj
+        ev._assign(var, val)
+    validators = {f.variable: f.validate for f in block.fields if f.validate is not None}
+    if validators:
+        from .engine import substitute
+        for generic, validate in validators.items():
+            var = substitute(generic, iterators, ns)
+            current = next((v for n, v in sub.assignments if n == var), None)
+            try:
+                ok = validate.run(ns)(current)
+            except DAValidationError as err:
+                sub.errors[var] = str(err) or "Please enter a valid value."
+                continue
+            except Exception as err:  # noqa: BLE001 -- its message is the validation message
+                sub.errors[var] = str(err) or "Please enter a valid value."
+                continue
+            if not ok:
+                sub.errors[var] = "Please enter a valid value."
+    if block.validation_code is not None and not sub.errors:
+        try:
+            block.validation_code.run(ns)
+        except DAValidationError as err:
+            sub.errors[err.field or "_question"] = str(err) or "Please enter a valid value."
+        except Exception as err:  # noqa: BLE001 -- any exception fails the submission
+            sub.errors["_question"] = str(err) or "Please enter a valid value."
+    internal = ns["_internal"]
+    stack = internal.get("event_stack") or []
+    for var, _ in sub.assignments:
+        if var in stack:
+            stack.remove(var)
+    if sub.choice_index is not None:
+        internal["answers"][block.name] = sub.choice_index

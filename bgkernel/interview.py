@@ -1,0 +1,164 @@
+"""An interview: its blocks in order, and an index of which blocks define which names."""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .blocks import Block, CodeBlock, QuestionBlock, SettingsBlock, TemplateBlock
+from .errors import BlockError, InterviewError
+from .reader import read_block
+from .source import split_blocks
+
+__all__ = ["Interview", "load_interview"]
+
+
+@dataclass
+class Interview:
+    """A loaded interview (immutable after loading)."""
+
+    name: str
+    source: str
+    path: str | None
+    blocks: list[Block]
+    metadata: dict = field(default_factory=dict)
+    features: dict = field(default_factory=dict)
+    modules: list[str] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
+    resets: list[str] = field(default_factory=list)
+    default_role: tuple[str, ...] = ()
+    calls_process_action: bool = False
+    index: dict[str, list[Block]] = field(default_factory=dict)
+    generic_index: dict[str, dict[str, list[Block]]] = field(default_factory=dict)
+    by_id: dict[str, Block] = field(default_factory=dict)
+    by_name: dict[str, Block] = field(default_factory=dict)
+    digest: str = ""
+    files: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return str(self.metadata.get("title") or self.name)
+
+    def defines(self, name: str) -> bool:
+        return name in self.index
+
+    def blocks_for(self, variant: str) -> list[Block]:
+        """Blocks registered for ``variant``, the one defined last first."""
+        return self.index.get(variant, [])
+
+    def generic_blocks_for(self, class_names: list[str], variant: str) -> list[Block]:
+        found: list[Block] = []
+        for cls in class_names:
+            found.extend(self.generic_index.get(cls, {}).get(variant, []))
+        return found
+
+    def checkin_interval(self, default: int) -> int:
+        value = self.features.get("checkin interval")
+        return int(value) if value is not None else default
+
+    def __reduce__(self):
+        return (load_interview, (self.source, self.path, self.name))
+
+
+def load_interview(source: str, path: str | None = None, name: str | None = None) -> Interview:
+    """Read interview YAML (``path`` is where it came from, for errors and includes)."""
+    file_label = path or name or "<interview>"
+    blocks: list[Block] = []
+    counter = [0]
+    seen_files: set[str] = set()
+    files: list[str] = []
+
+    def read(text: str, file: str, base_dir: str | None) -> None:
+        files.append(file)
+        for raw in split_blocks(text, file):
+            data = raw.data
+            if isinstance(data, dict) and any(str(k).lower() == "include" for k in data):
+                includes = next(v for k, v in data.items() if str(k).lower() == "include")
+                for item in includes if isinstance(includes, list) else [includes]:
+                    inc_path = _resolve_include(str(item), base_dir, file, raw.line)
+                    if inc_path in seen_files:
+                        continue
+                    seen_files.add(inc_path)
+                    with open(inc_path, encoding="utf-8") as handle:
+                        read(handle.read(), inc_path, os.path.dirname(inc_path))
+                continue
+            blocks.append(read_block(raw, len(blocks), counter))
+
+    if path:
+        seen_files.add(os.path.abspath(path))
+    read(source, file_label, os.path.dirname(os.path.abspath(path)) if path else None)
+    interview = Interview(name=name or (os.path.basename(path) if path else "interview"),
+                          source=source, path=path, blocks=blocks, files=tuple(files))
+    interview.digest = hashlib.sha1(source.encode("utf-8")).hexdigest()
+    interview.calls_process_action = "process_action(" in source
+    _index(interview)
+    return interview
+
+
+def _resolve_include(item: str, base_dir: str | None, file: str, line: int) -> str:
+    item = item.split(":", 1)[-1] if ":" in item and not os.path.isabs(item) else item
+    candidates = [os.path.join(base_dir, item)] if base_dir else []
+    candidates.append(item)
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return os.path.abspath(candidate)
+    raise InterviewError(f"cannot include {item!r}: no such file next to the interview", file, line)
+
+
+def _index(interview: Interview) -> None:
+    index: dict[str, list[Block]] = defaultdict(list)
+    generic: dict[str, dict[str, list[Block]]] = defaultdict(lambda: defaultdict(list))
+    for block in interview.blocks:
+        interview.by_name[block.name] = block
+        if block.id:
+            interview.by_id[block.id] = block
+        if isinstance(block, SettingsBlock):
+            _setting(interview, block)
+            continue
+        if isinstance(block, CodeBlock) and block.default_role and not interview.default_role:
+            interview.default_role = block.default_role
+        for name in block.defines:
+            if block.generic:
+                generic[block.generic][name].append(block)
+            else:
+                index[name].append(block)
+    # Later blocks win: the last defined is tried first.
+    interview.index = {k: list(reversed(v)) for k, v in index.items()}
+    interview.generic_index = {c: {k: list(reversed(v)) for k, v in d.items()} for c, d in generic.items()}
+    for block in interview.blocks:
+        if isinstance(block, QuestionBlock) and block.checkin and block.checkin not in interview.index:
+            pass  # an unmatched check-in action is ignored, as docassemble does
+
+
+def _setting(interview: Interview, block: SettingsBlock) -> None:
+    value = block.value
+    if block.setting == "metadata":
+        if not isinstance(value, dict):
+            raise BlockError("'metadata' must be a dictionary", block.file, block.line)
+        interview.metadata.update(value)
+    elif block.setting == "features":
+        if not isinstance(value, dict):
+            raise BlockError("'features' must be a dictionary", block.file, block.line)
+        interview.features.update(value)
+        interval = value.get("checkin interval")
+        if interval is not None and (not isinstance(interval, int) or (0 < interval < 1000)):
+            raise BlockError("'checkin interval' must be a whole number of milliseconds, "
+                             "0 or at least 1000", block.file, block.line)
+    elif block.setting in ("modules", "imports", "reset"):
+        items = value if isinstance(value, list) else [value]
+        target = {"modules": interview.modules, "imports": interview.imports,
+                  "reset": interview.resets}[block.setting]
+        target.extend(str(v) for v in items)
+    elif block.setting == "default role":
+        roles = value if isinstance(value, list) else [value]
+        interview.default_role = tuple(str(r) for r in roles)
+
+
+def is_template_target(block: Block) -> bool:
+    return isinstance(block, TemplateBlock) and block.target is not None
+
+
+def describe(block: Block) -> dict[str, Any]:
+    return {"kind": block.kind, "name": block.name, "file": block.file, "line": block.line}

@@ -1,0 +1,63 @@
+"""The names every interview sees (docassemble's ``from docassemble.base.util import *``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import functions
+from .errors import DAError, DAValidationError
+
+__all__ = ["install", "names", "process_action", "make_template", "is_library_value"]
+
+process_action = functions.process_action
+
+_NAMES: dict[str, Any] | None = None
+_IDS: set[int] = set()
+
+
+def names() -> dict[str, Any]:
+    """Build the library once: functions, objects, dates, geography."""
+    global _NAMES
+    if _NAMES is not None:
+        return _NAMES
+    from . import dates, geography, objects
+    table: dict[str, Any] = {}
+    for module in (objects, dates, geography, functions):
+        for name in getattr(module, "__all__", ()):
+            table[name] = getattr(module, name)
+    table["DAError"] = DAError
+    table["DAValidationError"] = DAValidationError
+    try:
+        from .tasks import BackgroundAction
+        table["BackgroundAction"] = BackgroundAction
+    except ImportError:
+        pass
+    try:
+        from .email_objects import DAEmail, DAEmailRecipient, DAEmailRecipientList
+        table.update(DAEmail=DAEmail, DAEmailRecipient=DAEmailRecipient,
+                     DAEmailRecipientList=DAEmailRecipientList)
+    except ImportError:
+        pass
+    _NAMES = table
+    _IDS.update(id(v) for v in table.values())
+    return table
+
+
+def install(ns: dict) -> None:
+    """Put the library into an interview namespace (user values win)."""
+    table = names()
+    for key, val in table.items():
+        if key not in ns:
+            ns[key] = val
+
+
+def is_library_value(key: str, val: Any) -> bool:
+    table = names()
+    return key in table and table[key] is val
+
+
+def make_template(block: Any, ns: dict) -> Any:
+    """A ``template`` block's variable: a DALazyTemplate rendering on each read."""
+    from .objects import DALazyTemplate
+    return DALazyTemplate(block.variable,
+                          source_subject=block.subject.source if block.subject else "",
+                          source_content=block.content.source if block.content else "")

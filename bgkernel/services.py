@@ -1,0 +1,42 @@
+"""What interview code reaches through ``ctx.services``: the simulator's side.
+
+``functions.py`` calls these for ``background_action``, ``set_save_status('ignore')``,
+``send_email``, ``interview_email`` and ``get_emails``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .context import RunContext
+    from .simulator import Simulator
+
+__all__ = ["Services"]
+
+
+class Services:
+    """The simulator side of the interview-callable functions (foreground)."""
+
+    def __init__(self, sim: "Simulator"):
+        self.sim = sim
+        self.outbox: list = []
+
+    def background_action(self, ctx: "RunContext", action: str, ui_notification: Any,
+                          arguments: dict) -> Any:
+        return self.sim.tasks.launch(ctx, action, ui_notification, arguments)
+
+    def release_lock(self, session_id: str | None) -> None:
+        if session_id is not None:
+            self.sim.locks.release(session_id)
+
+    def send_email(self, ctx: "RunContext", to: Any, kwargs: dict) -> bool:
+        from .outgoing import send_email
+        return send_email(self.sim, ctx, to, kwargs)
+
+    def interview_email(self, ctx: "RunContext", key: Any, index: Any) -> str:
+        from .inbox import interview_email
+        return interview_email(self.sim, ctx, key, index)
+
+    def get_emails(self, ctx: "RunContext", key: Any, index: Any) -> list:
+        from .inbox import get_emails
+        return get_emails(self.sim, ctx, key, index)

@@ -1,0 +1,272 @@
+"""The facade: a Simulator holds the store, the clocks, the pool and the sessions."""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import secrets
+import threading
+import zlib
+from typing import Any
+
+from .clock import Clock
+from .context import UserInfo
+from .errors import ConfigError, InterviewError, SessionError
+from .interview import Interview, load_interview
+from .locks import SessionLocks
+from .session import Session
+from .store import Store, dump_answers
+from .timeline import Recorder
+
+__all__ = ["Simulator", "DEFAULT_CONFIG"]
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "checkin interval": 6000,
+    "concurrency lock timeout": 4,
+    "worker start delay": 1.0,
+    "interview delete days": 90,
+    "interview delete days by filename": {},
+    "incoming mail domain": None,
+    "timezone": "America/New_York",
+    "reload": 10,
+    "wait": 4,
+    "refresh loop limit": 20,
+    "cron hourly minute": 17,
+    "cron daily time": "06:25",
+    "cron weekly": ("sun", "06:47"),
+    "cron monthly": (1, "06:52"),
+    "smtp": None,
+    "record timeline": True,
+}
+
+
+def _check_config(config: dict) -> dict:
+    merged = dict(DEFAULT_CONFIG)
+    for key, value in (config or {}).items():
+        if key not in DEFAULT_CONFIG:
+            raise ConfigError(f"unknown config key {key!r}; known keys: " + ", ".join(sorted(DEFAULT_CONFIG)))
+        merged[key] = value
+    interval = merged["checkin interval"]
+    if not isinstance(interval, int) or (0 < interval < 1000) or interval < 0:
+        raise ConfigError(f"'checkin interval' must be 0 or a whole number of ms >= 1000, not {interval!r}")
+    timeout = merged["concurrency lock timeout"]
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ConfigError(f"'concurrency lock timeout' must be a positive number of seconds, not {timeout!r}")
+    days = merged["interview delete days"]
+    if not isinstance(days, int) or days < 0:
+        raise ConfigError(f"'interview delete days' must be a whole number >= 0, not {days!r}")
+    return merged
+
+
+class Simulator:
+    """Runs docassemble interviews with background code, headless or in Jupyter."""
+
+    def __init__(self, store: str | None = None, workers: int = 4, backend: Any = "loky",
+                 start: Any = None, config: dict | None = None, timescale: float = 1.0):
+        if not isinstance(timescale, (int, float)) or timescale <= 0:
+            raise ConfigError(f"timescale must be a positive number, not {timescale!r}")
+        self.config = _check_config(config or {})
+        self.timescale = float(timescale)
+        self.clock = Clock(start=start, timezone=self.config["timezone"], timescale=self.timescale)
+        self.store = Store(store)
+        self.recorder = Recorder(now=self.clock.now, wall=self.clock.wall,
+                                 enabled=bool(self.config["record timeline"]),
+                                 tz=self.config["timezone"])
+        self.recorder.attach(self.store.path)
+        self.locks = SessionLocks(lambda: self.clock.scaled(self.config["concurrency lock timeout"]),
+                                  on_event=self._lock_event)
+        self._interviews: dict[str, Interview] = {}
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.RLock()
+        from .services import Services
+        from .tasks import TaskManager
+        self.services = Services(self)
+        self.tasks = TaskManager(self, backend=backend, workers=workers)
+        self.workers = workers
+        self.closed = False
+
+    # --- context manager ----------------------------------------------------------------------
+
+    def __enter__(self) -> "Simulator":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.tasks.shutdown()
+        mail = getattr(self, "_mail", None)
+        if mail is not None:
+            mail.close()
+        self.recorder.close()
+        self.store.close()
+
+    def __repr__(self) -> str:
+        return f"<Simulator {len(self._sessions)} session(s), store {self.store.path}, now {self.now():%Y-%m-%d %H:%M}>"
+
+    # --- interviews ---------------------------------------------------------------------------
+
+    def load(self, source: str, name: str | None = None) -> Interview:
+        """An interview from a YAML file path or from YAML text."""
+        path = None
+        text = source
+        if "\n" not in source and (source.endswith((".yml", ".yaml")) or os.path.isfile(source)):
+            if not os.path.isfile(source):
+                raise InterviewError(f"no such interview file: {source}", source)
+            path = source
+            with open(source, encoding="utf-8") as handle:
+                text = handle.read()
+        interview = load_interview(text, path=path, name=name)
+        self._interviews[interview.digest] = interview
+        self.store.save_interview(interview.digest, interview.name, path, text)
+        return interview
+
+    def interview(self, digest: str) -> Interview:
+        with self._lock:
+            found = self._interviews.get(digest)
+            if found is None:
+                name, path, source = self.store.interview_source(digest)
+                found = load_interview(source, path=path, name=name)
+                self._interviews[digest] = found
+            return found
+
+    # --- sessions -----------------------------------------------------------------------------
+
+    def start(self, interview: Interview | str, user: Any = None) -> Session:
+        if isinstance(interview, str):
+            interview = self.load(interview)
+        info = make_user(user)
+        session_id = secrets.token_hex(8)
+        now = self.clock.now()
+        internal = {"starttime": now.astimezone(_dt.timezone.utc).replace(tzinfo=None),
+                    "accesstime": {}, "answered": set(), "answers": {}, "event_stack": [],
+                    "tracker": 0, "tasks": {}}
+        data = dump_answers({"_internal": internal})
+        self.store.create_session(session_id, interview.digest, user_dict(info), now.timestamp(), data)
+        session = Session(self, session_id, interview, info)
+        with self._lock:
+            self._sessions[session_id] = session
+        self.record(session_id, "session_started", interview.name, info.email or "anonymous")
+        return session
+
+    @property
+    def sessions(self) -> list[Session]:
+        """Every session in the store (reopened ones included)."""
+        out = []
+        for session_id in self.store.session_ids():
+            out.append(self.session(session_id))
+        return out
+
+    def session(self, session_id: str) -> Session:
+        with self._lock:
+            found = self._sessions.get(session_id)
+            if found is not None:
+                return found
+            row = self.store.session_row(session_id)
+            found = Session(self, session_id, self.interview(row["interview"]), make_user(row["user"]))
+            self._sessions[session_id] = found
+            return found
+
+    def delete_session(self, session_id: str, reason: str = "") -> None:
+        self.store.delete_session(session_id)
+        with self._lock:
+            session = self._sessions.pop(session_id, None)
+        if session is not None:
+            session.deleted = True
+        self.record(session_id, "session_deleted", reason, "")
+
+    def reset_session(self, session: Session) -> None:
+        internal = {"starttime": self.clock.now().astimezone(_dt.timezone.utc).replace(tzinfo=None),
+                    "accesstime": {}, "answered": set(), "answers": {}, "event_stack": [],
+                    "tracker": 0, "tasks": {}}
+        self.store.reset(session.id, dump_answers({"_internal": internal}), self.clock.now().timestamp())
+
+    def save_answers(self, session_id: str, ns: dict, new_step: bool, user: UserInfo | None) -> int:
+        internal = ns.setdefault("_internal", {})
+        now = self.clock.now()
+        access = internal.setdefault("accesstime", {})
+        key = (user.id if user and user.logged_in else -1) if user is not None else -1
+        access[key] = now.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        if user is not None and user.logged_in:
+            internal.setdefault("access_roles", {})[key] = list(user.roles)
+        return self.store.save(session_id, dump_answers(ns), now.timestamp(), new_step,
+                               multi_user=bool(ns.get("multi_user")),
+                               allow_cron=bool(ns.get("allow_cron")))
+
+    # --- time -----------------------------------------------------------------------------------
+
+    def now(self) -> _dt.datetime:
+        return self.clock.now()
+
+    def advance(self, days: float = 0, hours: float = 0, minutes: float = 0, **kwargs: Any) -> list:
+        from .cron import advance
+        return advance(self, days=days, hours=hours, minutes=minutes, **kwargs)
+
+    def run_cron(self, cron_type: str = "cron_daily") -> list:
+        from .cron import run_cron
+        return run_cron(self, cron_type)
+
+    # --- mail -------------------------------------------------------------------------------------
+
+    @property
+    def outbox(self) -> list:
+        return self.services.outbox
+
+    def deliver_email(self, to: str | None = None, subject: str = "", body: str = "", sender: str = "",
+                      html: str | None = None, attachments: Any = (), raw: bytes | None = None) -> Any:
+        from .inbox import deliver
+        return deliver(self, to=to, subject=subject, body=body, sender=sender, html=html,
+                       attachments=attachments, raw=raw)
+
+    def serve_smtp(self, port: int | None = None) -> Any:
+        from .inbox import serve
+        return serve(self, port)
+
+    # --- timeline -------------------------------------------------------------------------------
+
+    def record(self, session: str, kind: str, name: str = "", detail: Any = "",
+               duration: float | None = None, task: str | None = None) -> None:
+        self.recorder.record(session, kind, name, detail, duration, task=task)
+
+    def _lock_event(self, session: str, kind: str, who: str, waited: float) -> None:
+        self.record(session, kind, who, f"waited {waited:.3f} s", duration=waited)
+
+    @property
+    def timeline(self):
+        return self.recorder.to_frame()
+
+
+def make_user(user: Any) -> UserInfo:
+    """None = anonymous; an e-mail; or a dict (email, first_name, roles, id ...)."""
+    if isinstance(user, UserInfo):
+        return user
+    if user is None:
+        return UserInfo(id=secrets.randbelow(10**6), logged_in=False)
+    if isinstance(user, str):
+        return UserInfo(email=user, id=zlib.crc32(user.encode()) % 10**6, logged_in=True, roles=("user",))
+    if isinstance(user, dict):
+        data = dict(user)
+        if "anonymous" in data:
+            data.pop("anonymous")
+            return UserInfo(id=data.get("id", secrets.randbelow(10**6)), logged_in=False)
+        if "roles" in data:
+            data["roles"] = tuple([data["roles"]] if isinstance(data["roles"], str) else data["roles"])
+        else:
+            data["roles"] = ("user",)
+        data.setdefault("logged_in", bool(data.get("email")))
+        if "id" not in data:
+            data["id"] = zlib.crc32((data.get("email") or secrets.token_hex(4)).encode()) % 10**6
+        known = set(UserInfo.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown user field(s) {sorted(unknown)}; known: {sorted(known)}")
+        return UserInfo(**data)
+    raise ConfigError(f"a user is None, an e-mail address or a dict, not {user!r}")
+
+
+def user_dict(info: UserInfo) -> dict:
+    out = dict(info.__dict__)
+    out["roles"] = list(info.roles)
+    return out

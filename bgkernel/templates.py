@@ -1,0 +1,128 @@
+"""Text and code of an interview, compiled once, with errors that point into the YAML.
+
+* :class:`Text` — a text item (question, label, content ...).  Mako is used only when
+  the text holds a Mako marker (``${``, ``<%``, ``% if``/``for``/``while``, ``##``), as
+  docassemble does; Mako runs with ``strict_undefined`` so an undefined name raises
+  ``NameError("'name' is not defined")`` and gets sought.
+* :class:`Code` / :class:`Expr` — Python compiled with the YAML file name and line
+  numbers shifted so a traceback shows the interview's own line.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mako.exceptions import CompileException, SyntaxException
+from mako.template import Template
+
+from .errors import CodeError, TemplateError
+
+__all__ = ["Text", "Code", "Expr", "as_text", "MAKO_MARKER"]
+
+MAKO_MARKER = re.compile(r"<%|\$\{|^\s*%\s*(?:if|for|while)\b|##", re.MULTILINE)
+
+_template_cache: dict[str, Template] = {}
+_RESERVED = frozenset({"context", "loop", "UNDEFINED", "STOP_RENDERING"})
+
+
+class Text:
+    """A text item that may be a Mako template."""
+
+    __slots__ = ("source", "file", "line", "_template")
+
+    def __init__(self, source: Any, file: str | None = None, line: int | None = None):
+        self.source = "" if source is None else str(source)
+        self.file = file
+        self.line = line
+        self._template: Template | None = None
+        if MAKO_MARKER.search(self.source):
+            self._template = _compile_template(self.source, file, line)
+
+    @property
+    def is_template(self) -> bool:
+        return self._template is not None
+
+    def render(self, namespace: dict) -> str:
+        if self._template is None:
+            return self.source
+        if _RESERVED & namespace.keys():
+            namespace = {k: v for k, v in namespace.items() if k not in _RESERVED}
+        try:
+            return self._template.render(**namespace)
+        except TypeError as err:
+            raise TemplateError(f"error while rendering text: {type(err).__name__}: {err}",
+                                self.file, self.line) from err
+
+    def __repr__(self) -> str:
+        return f"Text({self.source!r})"
+
+    def __reduce__(self):
+        return (Text, (self.source, self.file, self.line))
+
+
+def _compile_template(source: str, file: str | None, line: int | None) -> Template:
+    cached = _template_cache.get(source)
+    if cached is not None:
+        return cached
+    try:
+        template = Template(source, strict_undefined=True, input_encoding="utf-8")
+    except (SyntaxException, CompileException) as err:
+        where = line + max(getattr(err, "lineno", 1) - 1, 0) if line is not None else None
+        raise TemplateError(f"Mako syntax error: {err}", file, where) from None
+    if len(_template_cache) > 20000:
+        _template_cache.clear()
+    _template_cache[source] = template
+    return template
+
+
+def as_text(value: Any, file: str | None = None, line: int | None = None) -> Text | None:
+    if value is None:
+        return None
+    if isinstance(value, Text):
+        return value
+    return Text(value, file, line)
+
+
+class Code:
+    """A ``code`` block's Python, compiled so tracebacks name the YAML file and line."""
+
+    __slots__ = ("source", "file", "line", "compiled")
+    mode = "exec"
+
+    def __init__(self, source: str, file: str | None = None, line: int | None = None):
+        self.source = str(source)
+        self.file = file or "<interview>"
+        self.line = line or 1
+        padded = "\n" * (self.line - 1) + self.source
+        try:
+            self.compiled = compile(padded, self.file, self.mode)
+        except SyntaxError as err:
+            raise CodeError(f"Python syntax error: {err.msg}: {(err.text or '').strip()}",
+                            self.file, err.lineno or self.line) from None
+
+    def run(self, namespace: dict) -> Any:
+        return exec(self.compiled, namespace)  # noqa: S102 -- interview code is the point
+
+    def source_line(self, lineno: int) -> str:
+        lines = self.source.splitlines()
+        index = lineno - self.line
+        return lines[index].strip() if 0 <= index < len(lines) else ""
+
+    def __reduce__(self):
+        return (type(self), (self.source, self.file, self.line))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.source!r})"
+
+
+class Expr(Code):
+    """A Python expression from the YAML (``if:``, ``mandatory:``, ``code:`` choices ...)."""
+
+    __slots__ = ()
+    mode = "eval"
+
+    def __init__(self, source: Any, file: str | None = None, line: int | None = None):
+        super().__init__(str(source).strip(), file, line)
+
+    def run(self, namespace: dict) -> Any:
+        return eval(self.compiled, namespace)  # noqa: S307 -- interview code is the point
