@@ -142,34 +142,44 @@ class Evaluation:
     def assemble(self) -> Result:
         self.prepare()
         pending_action = self.ctx.action is not None
+        forced: ForcedNameError | None = None
         for _ in range(self.loop_limit):
             try:
-                self._pass(pending_action)
-                raise NoEndpointError(NO_ENDPOINT, self.interview.name)
+                if forced is not None:
+                    signal, forced = forced, None
+                    outcome = self._forced(signal)
+                else:
+                    outcome = self._step(pending_action)
             except ForcedNameError as signal:
                 pending_action = False
-                outcome = self._forced(signal)
-            except _Seek as seek:
-                outcome = self.askfor(seek.args[0])
+                forced = signal
+                continue
             except Signal as signal:
                 return _signal_result(signal)
-            except (NameError, DAAttributeError, DAIndexError) as err:
-                name = missing_name(err)
-                if name is None:
-                    raise self._runtime_error(err, None) from err
-                outcome = self.askfor(name)
-            except InterviewError:
-                raise
-            except Exception as err:  # noqa: BLE001 -- interview code failed; locate it
-                if type(err).__name__ == "UndefinedError":
-                    outcome = self.askfor(missing_name(err) or str(err))
-                else:
-                    raise self._runtime_error(err, None) from err
             if isinstance(outcome, Result):
                 return outcome
         raise CircularityError("There appears to be a circularity.  Variables involved: "
                                + ", ".join(self.ctx.seeking), self.interview.name,
                                chain=tuple(self.ctx.seeking))
+
+    def _step(self, pending_action: bool) -> Any:
+        """One pass over the blocks; returns what seeking the first missing name gave."""
+        try:
+            self._pass(pending_action)
+            raise NoEndpointError(NO_ENDPOINT, self.interview.name)
+        except _Seek as seek:
+            return self.askfor(seek.args[0])
+        except (Signal, InterviewError):
+            raise
+        except (NameError, DAAttributeError, DAIndexError) as err:
+            name = missing_name(err)
+            if name is None:
+                raise self._runtime_error(err, None) from err
+            return self.askfor(name)
+        except Exception as err:  # noqa: BLE001 -- interview code failed; locate it
+            if type(err).__name__ == "UndefinedError":
+                return self.askfor(missing_name(err) or str(err))
+            raise self._runtime_error(err, None) from err
 
     def _pass(self, pending_action: bool) -> None:
         ns = self.ns

@@ -149,7 +149,9 @@ def read_block(raw: RawBlock, index: int, counter: list[int]) -> Block:
     if "data" in data or "data from code" in data:
         return _data(ctx, data, common)
     if "attachment" in data or "attachments" in data:
-        return AttachmentBlock(**common, attachments=_attachments(ctx, data))
+        attachments = _attachments(ctx, data)
+        return AttachmentBlock(**_with_defines(common, ctx, data, [a.variable for a in attachments if a.variable]),
+                               attachments=attachments)
     for key in SETTINGS:
         if key in data:
             return SettingsBlock(**common, setting=key, value=data[key], extra=data)

@@ -130,6 +130,8 @@ class _Record:
         self.handle: Any = None
         self.queued_wall = 0.0
         self.output = ""
+        self.started_recorded = False
+        self.user: Any = None
 
 
 class TaskManager:
@@ -173,6 +175,7 @@ class TaskManager:
     def submit(self, session: "Session", spec: dict) -> None:
         sim = self.sim
         record = _Record(spec["id"], session.id, spec["action"], spec["notification"])
+        record.user = spec["user"]
         record.queued_wall = sim.clock.wall()
         interview = session.interview
         job = {"store_path": sim.store.path, "session": session.id, "digest": interview.digest,
@@ -193,7 +196,8 @@ class TaskManager:
             record.handle = self.pool.submit(
                 run_job, job, task_id=record.id, calendar=calendar,
                 start_delay=sim.clock.scaled(float(sim.config["worker start delay"])),
-                on_done=lambda outcome, rec=record: self._finished(rec, outcome))
+                on_done=lambda outcome, rec=record: self._finished(rec, outcome),
+                on_start=lambda started, rec=record: self._started(rec, started.started, started.pid))
         except Exception as err:  # noqa: BLE001 -- an unpicklable argument, a closed pool ...
             self._finalize(record, BackgroundResult(error_type=type(err).__name__,
                                                     error_message=str(err), error_trace=""),
@@ -201,17 +205,24 @@ class TaskManager:
 
     # --- results ----------------------------------------------------------------------------
 
+    def _started(self, record: _Record, started: float, pid: int | None) -> None:
+        """The worker began the task at epoch ``started`` (the start delay counts as running)."""
+        if record.started_recorded:
+            return
+        record.started_recorded = True
+        sim = self.sim
+        ago = max(time.time() - started, 0.0)
+        started_wall = sim.clock.wall() - ago
+        sim.recorder.record(record.session_id, "task_started", record.action, f"pid {pid}",
+                            max(started_wall - record.queued_wall, 0.0), wall=started_wall,
+                            at=sim.clock.now() - _delta(ago), task=record.id)
+
     def _finished(self, record: _Record, outcome: Any) -> None:
         """Pool callback (another thread): record, run response/error actions, notify."""
         sim = self.sim
         record.output = outcome.output or ""
-        now_wall, now_epoch = sim.clock.wall(), time.time()
-        if outcome.started:
-            started_wall = now_wall - (now_epoch - outcome.started)
-            sim.recorder.record(record.session_id, "task_started", record.action,
-                                f"pid {outcome.pid}", started_wall - record.queued_wall,
-                                wall=started_wall, at=sim.clock.now() - _delta(now_epoch - outcome.started),
-                                task=record.id)
+        if outcome.started and not record.started_recorded:
+            self._started(record, outcome.started, outcome.pid)
         run_time = (outcome.finished - outcome.started) if outcome.started and outcome.finished else None
         if outcome.revoked:
             self._finalize(record, BackgroundResult(output=record.output), "REVOKED", extra=None)
@@ -500,6 +511,11 @@ def _user_dict(user: Any) -> dict:
 
 
 def _user_info(record: _Record, session: "Session") -> UserInfo:
+    user = record.user
+    if isinstance(user, UserInfo):
+        return user
+    if isinstance(user, dict):
+        return UserInfo(**{**user, "roles": tuple(user.get("roles", ()))})
     return session.user
 
 

@@ -65,14 +65,55 @@ def _compile_template(source: str, file: str | None, line: int | None) -> Templa
     if cached is not None:
         return cached
     try:
-        template = Template(source, strict_undefined=True, input_encoding="utf-8")
+        template = Template(source, input_encoding="utf-8")
     except (SyntaxException, CompileException) as err:
         where = line + max(getattr(err, "lineno", 1) - 1, 0) if line is not None else None
         raise TemplateError(f"Mako syntax error: {err}", file, where) from None
+    _lazy_undefined(template)
     if len(_template_cache) > 20000:
         _template_cache.clear()
     _template_cache[source] = template
     return template
+
+
+_GET = re.compile(r"context\.get\('([A-Za-z_][A-Za-z0-9_]*)', UNDEFINED\)")
+
+
+class Undefined:
+    """An undefined name in a template: using it raises ``NameError`` naming it.
+
+    Mako's ``strict_undefined`` looks every name up before rendering, so a name used
+    only in a branch not taken would be sought; docassemble's fork of Mako only
+    seeks names that are used.  This object defers the error to the first use.
+    """
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str):
+        object.__setattr__(self, "_name", name)
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise NameError(f"name '{object.__getattribute__(self, '_name')}' is not defined")
+
+    def __getattr__(self, attr: str) -> Any:
+        return self._fail()
+
+    __str__ = __repr__ = __bool__ = __len__ = __iter__ = __call__ = __getitem__ = _fail
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __contains__ = __hash__ = _fail
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _fail
+    __rtruediv__ = __mod__ = __rmod__ = __int__ = __float__ = __index__ = __format__ = _fail
+    __neg__ = __pos__ = __abs__ = __floordiv__ = __rfloordiv__ = __pow__ = _fail
+
+
+def _lazy_undefined(template: Template) -> None:
+    """Rewrite the compiled template so undefined names become :class:`Undefined`."""
+    import types
+    code = _GET.sub(r"context.get('\1', __bgk_undefined('\1'))", template.code)
+    module = types.ModuleType(template.module.__name__)
+    module.__dict__["__bgk_undefined"] = Undefined
+    exec(compile(code, template.uri, "exec"), module.__dict__)  # noqa: S102
+    template.module = module
+    template.callable_ = module.render_body
 
 
 def as_text(value: Any, file: str | None = None, line: int | None = None) -> Text | None:
