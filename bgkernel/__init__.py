@@ -1,4 +1,71 @@
-"""bgkernel: docassemble interviews with background code, run in plain Python and Jupyter."""
+"""bgkernel: docassemble interviews with background code, run in plain Python and Jupyter.
+
+    import bgkernel
+    with bgkernel.Simulator() as sim:
+        session = sim.start(sim.load("interview.yml"))
+        session.answer(value_to_add=5)
+        session.wait()
+        print(session.refresh().question)
+
+Importing bgkernel imports no IPython, ipywidgets or pandas; ``%load_ext bgkernel``
+loads the Jupyter layer (``bgkernel.widgets``) on demand.
+"""
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
+
+__all__ = [
+    # running interviews
+    "Simulator", "Session", "Screen", "Interview",
+    # background work
+    "BackgroundTask", "BackgroundResult",
+    # errors
+    "BgkernelError", "InterviewError", "MissingVariableError", "CircularityError", "ConfigError",
+    "SessionError", "TaskError",
+    # Jupyter
+    "load_ipython_extension", "unload_ipython_extension",
+    "__version__",
+]
+
+_LAZY = {
+    "Simulator": ("simulator", "Simulator"),
+    "Session": ("session", "Session"),
+    "Screen": ("screen", "Screen"),
+    "Interview": ("interview", "Interview"),
+    "BackgroundTask": ("tasks", "BackgroundTask"),
+    "BackgroundResult": ("tasks", "BackgroundResult"),
+    "BgkernelError": ("errors", "BgkernelError"),
+    "InterviewError": ("errors", "InterviewError"),
+    "MissingVariableError": ("errors", "MissingVariableError"),
+    "CircularityError": ("errors", "CircularityError"),
+    "ConfigError": ("errors", "ConfigError"),
+    "SessionError": ("errors", "SessionError"),
+    "TaskError": ("errors", "TaskError"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bgkernel' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext bgkernel``: register the magics of the Jupyter layer."""
+    from .widgets.magics import load_ipython_extension as load
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .widgets.magics import unload_ipython_extension as unload
+    unload(ipython)

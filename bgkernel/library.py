@@ -37,9 +37,20 @@ def names() -> dict[str, Any]:
                      DAEmailRecipientList=DAEmailRecipientList)
     except ImportError:
         pass
+    objects.DALazyTemplate.renderer = _render_template
     _NAMES = table
     _IDS.update(id(v) for v in table.values())
     return table
+
+
+def _render_template(source: str, extra: dict, template: Any = None) -> str:
+    """Render a template block's text against the running interview's answers."""
+    from .context import current
+    from .templates import Text
+    ns = current().namespace or {}
+    if extra:
+        ns = {**ns, **extra}
+    return Text(source).render(ns)
 
 
 def install(ns: dict) -> None:

@@ -1,0 +1,198 @@
+"""``python -m bgkernel``: run interviews headless, run scheduled tasks, export timelines.
+
+    bgkernel run FILE --answer VAR=VALUE ... [--advance DAYS] [--json] [--store PATH]
+    bgkernel cron --type cron_daily --store PATH
+    bgkernel timeline STORE [--out FILE.csv|.parquet]
+    bgkernel demo
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+__all__ = ["main", "drive"]
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "examples")
+
+
+def _parse_value(text: str) -> Any:
+    """``5`` stays the string "5" (as a browser sends it); JSON literals become values."""
+    if text in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[text]
+    return text
+
+
+def drive(session: Any, answers: dict, presses: list[str], out: Any, as_json: bool,
+          max_steps: int = 100) -> Any:
+    """Answer each screen from ``answers`` until nothing more can be answered."""
+    screen = session.screen
+    for _ in range(max_steps):
+        _print(screen, out, as_json)
+        if screen.kind == "wait" or (screen.kind == "question" and screen.reload and session.tasks):
+            if session.sim.tasks.pending(session.id):
+                session.wait(timeout=120)
+                session.notifications()
+                screen = session.refresh()
+                continue
+        if screen.kind != "question":
+            break
+        wanted = screen.variables
+        if wanted and all(v in answers or _generic(screen, v) in answers for v in wanted):
+            values = {v: answers.get(v, answers.get(_generic(screen, v))) for v in wanted}
+            fields = {f.variable for f in screen.fields if f.variable}
+            if fields:
+                screen = session.answer({k: v for k, v in values.items() if k in fields})
+            else:
+                screen = session.answer(values)
+            continue
+        labels = [b.label for b in screen.buttons]
+        pressed = next((p for p in presses if p in labels), None)
+        if pressed is not None:
+            presses.remove(pressed)
+            screen = session.press(pressed)
+            continue
+        if session.sim.tasks.pending(session.id):
+            session.wait(timeout=120)
+            session.notifications()
+            screen = session.refresh()
+            continue
+        break
+    return screen
+
+
+def _generic(screen: Any, variable: str) -> str:
+    for fld in screen.fields:
+        if fld.variable == variable and fld.generic:
+            return fld.generic
+    return variable
+
+
+def _print(screen: Any, out: Any, as_json: bool) -> None:
+    if as_json:
+        out.write(json.dumps(screen.as_dict(), default=str) + "\n")
+    else:
+        out.write(screen.text() + "\n\n")
+
+
+def _timeline_text(sim: Any) -> str:
+    frame = sim.timeline
+    if frame.empty:
+        return "(no events)"
+    frame = frame.copy()
+    frame["at"] = frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame["wall"] = frame["wall"].round(3)
+    frame["detail"] = frame["detail"].astype(str).str.slice(0, 60)
+    return frame[["at", "wall", "kind", "name", "detail"]].to_string(index=False)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .simulator import Simulator
+    answers = {}
+    for item in args.answer or []:
+        if "=" not in item:
+            raise SystemExit(f"--answer takes VAR=VALUE, not {item!r}")
+        key, value = item.split("=", 1)
+        answers[key.strip()] = _parse_value(value)
+    config = {"worker start delay": args.start_delay} if args.start_delay is not None else None
+    with Simulator(store=args.store, start=args.start, config=config, timescale=args.timescale) as sim:
+        session = sim.start(sim.load(args.file))
+        drive(session, answers, list(args.press or []), sys.stdout, args.json)
+        if args.advance:
+            runs = sim.advance(days=args.advance)
+            session.sim.tasks.wait_session(None, timeout=300)
+            if not args.json:
+                print(f"advanced {args.advance} day(s): {len(runs)} scheduled run(s); now {sim.now():%Y-%m-%d %H:%M %Z}")
+                for mail in sim.outbox:
+                    print(f"  e-mail to {', '.join(mail.to)}: {mail.subject}")
+        if args.timeline and not args.json:
+            print(_timeline_text(sim))
+    return 0
+
+
+def cmd_cron(args: argparse.Namespace) -> int:
+    from .simulator import Simulator
+    with Simulator(store=args.store) as sim:
+        runs = sim.run_cron(args.type)
+        sim.tasks.wait_session(None, timeout=300)
+        for run in runs:
+            print(json.dumps(run, default=str))
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from .timeline import main_export
+    main_export(args.store, args.out)
+    if args.out:
+        print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .simulator import Simulator
+    path = os.path.join(EXAMPLES, "reminder.yml")
+    with Simulator(start="2026-01-05T09:00:00", config={"worker start delay": 1.0}) as sim:
+        print(f"== {path}\n")
+        session = sim.start(sim.load(path), user="ada@example.com")
+        drive(session, {"filing_date": "2026-01-02", "email_address": "ada@example.com",
+                        "amount": "150"}, [], sys.stdout, False)
+        print("== advancing the calendar 30 days (hourly and daily scheduled runs)\n")
+        runs = sim.advance(days=30)
+        sim.tasks.wait_session(None, timeout=120)
+        print(f"{len(runs)} scheduled runs; now {sim.now():%Y-%m-%d %H:%M %Z}")
+        for mail in sim.outbox:
+            print(f"e-mail sent {mail.at:%Y-%m-%d %H:%M} to {', '.join(mail.to)}: {mail.subject}")
+        print()
+        print(session.refresh().text())
+        print("\n== timeline\n")
+        frame = sim.timeline
+        keep = frame[~frame["kind"].isin(["cron"])] if len(frame) > 60 else frame
+        cron_runs = int((frame["kind"] == "cron").sum())
+        print(_timeline_text(_Only(keep)))
+        print(f"(and {cron_runs} cron rows)")
+    return 0
+
+
+class _Only:
+    def __init__(self, frame: Any):
+        self.timeline = frame
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bgkernel", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run an interview with scripted answers, printing each screen")
+    run.add_argument("file")
+    run.add_argument("--answer", "-a", action="append", metavar="VAR=VALUE")
+    run.add_argument("--press", action="append", metavar="LABEL", help="press this button when shown")
+    run.add_argument("--advance", type=float, metavar="DAYS", help="then advance the calendar")
+    run.add_argument("--start", help="calendar start (ISO date/time)")
+    run.add_argument("--store", help="SQLite store to use (default: a new temporary one)")
+    run.add_argument("--json", action="store_true", help="one JSON object per screen")
+    run.add_argument("--timeline", action="store_true", help="print the timeline at the end")
+    run.add_argument("--timescale", type=float, default=1.0)
+    run.add_argument("--start-delay", type=float, default=None, help="worker start delay (s)")
+    run.set_defaults(func=cmd_run)
+    cron = sub.add_parser("cron", help="one scheduled run over a store's sessions")
+    cron.add_argument("--type", default="cron_daily")
+    cron.add_argument("--store", required=True)
+    cron.set_defaults(func=cmd_cron)
+    timeline = sub.add_parser("timeline", help="export a store's timeline")
+    timeline.add_argument("store")
+    timeline.add_argument("--out", help="a .csv or .parquet file (default: print CSV)")
+    timeline.set_defaults(func=cmd_timeline)
+    demo = sub.add_parser("demo", help="a background task and a month of scheduled tasks")
+    demo.set_defaults(func=cmd_demo)
+    args = parser.parse_args(argv)
+    from .errors import BgkernelError
+    try:
+        return args.func(args)
+    except BgkernelError as err:
+        print(f"bgkernel: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
