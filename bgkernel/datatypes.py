@@ -131,7 +131,7 @@ def default_required(datatype: str | None, input_type: str | None = None) -> boo
 # --- text -------------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-                    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")  # jQuery Validate's
+                    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\Z")  # jQuery Validate's
 _MARKUP = re.compile(r"<!--.*?-->|<(script|style|template)\b.*?(?:</\1\s*>|\Z)"
                      r"|</?[a-zA-Z][^\s/>]*(?:[^>\"']|\"[^\"]*\"|'[^']*')*>|<[!?][^>]*>", re.S | re.I)
 
@@ -179,17 +179,21 @@ def _text(value, dt, required, minlength, maxlength, messages):
 _NUMERIC_JUNK = re.compile(r"[$,()]")                   # the .danumeric change handler
 _CURRENCY_JUNK = re.compile(r"[^0-9.\-]")               # .dacurrency, when there is no '.'
 _PARSE_FLOAT = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)")
-_PATTERN = re.compile(r"^[\-\d.]*$")                    # pattern="[\-\d.]*"
-_JS_NUMBER = re.compile(r"^(?:-?\d+|-?\d{1,3}(?:,\d{3})+)?(?:\.\d+)?$")
-_DECIMALS = re.compile(r"(?:\.(\d+))?$")
-_PLAIN_INT = re.compile(r"-?\d+$")
+_PATTERN = re.compile(r"[\-\d.]*\Z")                    # pattern="[\-\d.]*"
+_JS_NUMBER = re.compile(r"(?:-?\d+|-?\d{1,3}(?:,\d{3})+)?(?:\.\d+)?\Z")
+_DECIMALS = re.compile(r"(?:\.(\d+))?\Z")
+_PLAIN_INT = re.compile(r"-?\d+\Z")
 
 
 def _js_text(number) -> str:
-    """A number as JavaScript prints it (``5.0`` is ``"5"``)."""
-    if isinstance(number, float) and number.is_integer() and abs(number) < 1e21:
+    """A number as a person types it: ``5.0`` is ``"5"``, ``1e-07`` is ``"0.0000001"``."""
+    if isinstance(number, float) and number.is_integer() and math.isfinite(number):
         return str(int(number))
-    return str(number)
+    text = str(number)
+    if "e" in text and math.isfinite(number):
+        from decimal import Decimal
+        text = format(Decimal(text), "f")
+    return text
 
 
 def _is_multiple(text: str, step) -> bool:
@@ -234,7 +238,7 @@ def _number(value, dt, required, minimum, maximum, step, messages):
         _fail("step", (step,), messages)
     if dt == "integer" and step is None and not (_PLAIN_INT.match(text) or _is_multiple(text, 1)):
         _fail("integer", (), messages)
-    if dt != "range" and not (_PATTERN.match(text) and _JS_NUMBER.match(text)):
+    if not (_PATTERN.match(text) and _JS_NUMBER.match(text)):
         _fail("number", (), messages)
     number = float(text)
     if minimum is not None and number < float(minimum):
@@ -251,9 +255,8 @@ def _number(value, dt, required, minimum, maximum, step, messages):
 
 # --- dates and times --------------------------------------------------------------------
 
-_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
-_ISO_DATETIME = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*$")
-_ISO_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+_ISO_DATETIME = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*\Z")
+_ISO_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*\Z")
 _ZONES: dict[str, Any] = {}
 _DATETIME_CLASS: Any = None
 
@@ -291,12 +294,10 @@ def _parse_when(value, kind: str):
         return None
     try:
         if kind == "time" and (match := _ISO_TIME.match(value)):
-            return _dt.time(*(int(g) for g in match.groups(default="0")))
+            return _dt.time(*map(int, match.groups(default="0")))
         if kind != "time" and (match := _ISO_DATETIME.match(value)):
             parts = match.groups(default="0")
-            return _dt.datetime(*(int(g) for g in parts[:6]), int(parts[6].ljust(6, "0")))
-        if kind != "time" and (match := _ISO_DATE.match(value)):
-            return _dt.datetime(*(int(g) for g in match.groups()))
+            return _dt.datetime(*map(int, parts[:6]), int(parts[6].ljust(6, "0")))
     except ValueError:
         return None
     from dateutil import parser
@@ -459,8 +460,8 @@ class _Marker(str):
 
 
 NONE_OF_THE_ABOVE, ALL_OF_THE_ABOVE = _Marker("None of the above"), _Marker("All of the above")
-_BRACKET = re.compile(r"\[(?:([BRO])(?=['\"]))?(['\"]?)([^\[\]]*)\2\]$")
-_INNER = re.compile(r"(?:([BRO])(?=['\"]))?(['\"]?)(.*)\2$", re.S)
+_BRACKET = re.compile(r"\[(?:([BRO])(?=['\"]))?(['\"]?)([^\[\]]*)\2\]\Z")
+_INNER = re.compile(r"(?:([BRO])(?=['\"]))?(['\"]?)(.*)\2\Z", re.S)
 
 
 def _bracket_choice(key: str, varname: str | None, choices):
@@ -507,18 +508,18 @@ def convert_checkboxes(value: Any, choice_values: list, *, none_of_the_above: bo
     checked: set[int] = set()
     nota, everything = value is None, False
     if isinstance(value, Mapping):
-        plain = varname is None and all(not isinstance(k, str) or not k.endswith("]") or any(k == str(c) for c in choice_values)
-                    for k in value if not (isinstance(k, str) and k.startswith("_")))
+        plain = varname is None and all(  # {value: bool}, unless keys look like var['opt']
+            not str(k).endswith("]") or any(k == str(c) for c in choice_values) for k in value)
         for key, state in value.items():
             on = state is True or state == "True"
-            if key is ALL_OF_THE_ABOVE or (isinstance(key, str) and key.startswith("_ignore_aota")):
+            if key is ALL_OF_THE_ABOVE or str(key).startswith("_ignore_aota"):
                 everything |= on
-            elif key is NONE_OF_THE_ABOVE or (isinstance(key, str) and key.startswith("_ignore")):
+            elif key is NONE_OF_THE_ABOVE or str(key).startswith("_ignore"):
                 nota |= on
-            elif plain:
+            elif plain and (not str(key).startswith("_") or any(key == c for c in choice_values)):
                 if on:
                     checked.add(id(_find_choice(key, choice_values)))
-            elif isinstance(key, str) and not key.startswith("_"):
+            elif not plain and isinstance(key, str) and not key.startswith("_"):
                 found = _bracket_choice(key, varname, choice_values)
                 if found is not None and on:
                     checked.add(id(found[0]))

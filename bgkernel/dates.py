@@ -17,8 +17,10 @@ import dateutil.relativedelta
 
 from .context import current_or_none, default_timezone
 
+# The names interviews see (bgkernel.library puts ``__all__`` in their namespace); as in
+# docassemble, DADateTime and DateTimeDelta are not among them but are public here.
 __all__ = [
-    "DADateTime", "DateTimeDelta", "today", "current_datetime", "as_datetime",
+    "today", "current_datetime", "as_datetime",
     "date_difference", "date_interval", "format_date", "format_time", "format_datetime",
     "timezone_list", "day_of", "month_of", "year_of", "dow_of",
 ]

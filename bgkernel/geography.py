@@ -10,13 +10,14 @@ from functools import lru_cache
 
 from .context import current_or_none
 
+# The names interviews see (bgkernel.library puts ``__all__`` in their namespace).
 __all__ = ["countries_list", "states_list", "country_name", "state_name",
-           "subdivision_type", "default_country"]
+           "subdivision_type", "get_country"]
 
 _CODE_TAIL = re.compile(r"-([A-Z0-9]+)$")
 
 
-def default_country() -> str:
+def get_country() -> str:
     """The interview's ``country`` config, else ``'US'`` (docassemble's ``get_country()``)."""
     ctx = current_or_none()
     if ctx is not None and ctx.config.get("country"):
@@ -55,7 +56,7 @@ def states_list(country_code: str | None = None, abbreviate: bool = False) -> di
     The code drops the country prefix ('NY', not 'US-NY'). For the US this includes DC
     and the outlying areas (PR, GU, ...). A country without subdivisions gives ``{}``.
     """
-    top = [(code, name) for code, name, is_top in _subdivisions(country_code or default_country())
+    top = [(code, name) for code, name, is_top in _subdivisions(country_code or get_country())
            if is_top]
     top.sort(key=lambda pair: pair[1])
     return {code: code if abbreviate else name for code, name in top}
@@ -71,7 +72,7 @@ def country_name(country_code: str) -> str:
 
 def state_name(state_code: str, country_code: str | None = None) -> str:
     """The subdivision's name ('NY' → 'New York'); the code itself when not found."""
-    for code, name, _top in _subdivisions(country_code or default_country()):
+    for code, name, _top in _subdivisions(country_code or get_country()):
         if code == state_code:
             return name
     return state_code

@@ -299,7 +299,8 @@ class _TextParser(HTMLParser):
 
     def __init__(self, blocks: bool) -> None:
         super().__init__(convert_charrefs=True)
-        self.blocks, self.parts = blocks, []
+        self.blocks = blocks
+        self.parts: list[str] = []
         self.hidden = _HIDDEN | {"head", "title"} if blocks else _HIDDEN
         self.skipping = self.pre = 0
         self.joinable = False                # the last event was text: extend it
