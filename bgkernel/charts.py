@@ -140,11 +140,15 @@ def _draw_screens(ax: Axes, screens: list[tuple[float, str]], end: float) -> Non
     from matplotlib.transforms import blended_transform_factory
 
     to_text = blended_transform_factory(ax.transData, ax.transAxes)
+    gap = (end - screens[0][0]) * 0.04 if screens else 0.0   # labels closer than this overlap
+    labelled = None
     for i, (start, name) in enumerate(screens):
         stop = screens[i + 1][0] if i + 1 < len(screens) else end
         ax.axvspan(start, stop, color=SCREEN_SHADES[i % 2], zorder=0, linewidth=0)
-        ax.text(start, 1.0, f" {name}", transform=to_text, va="bottom", ha="left",
-                fontsize=7, rotation=30, clip_on=False)
+        if labelled is None or start - labelled >= gap:
+            ax.text(start, 1.0, f" {name}", transform=to_text, va="bottom", ha="left",
+                    fontsize=7, rotation=30, clip_on=False)
+            labelled = start
 
 
 def gantt(frame: pandas.DataFrame, session: str | None = None, clock: str = "wall",
@@ -156,6 +160,8 @@ def gantt(frame: pandas.DataFrame, session: str | None = None, clock: str = "wal
     """
     session, rows = _one_session(frame, session)
     x, per_second, xlabel = _x_values(rows, clock)
+    order = x.argsort(kind="stable")          # in time order, whatever the frame's order
+    rows, x = rows.iloc[order], x[order]
     kinds = rows["kind"].astype(str).to_numpy()
     names = rows["name"].fillna("").astype(str).to_numpy()
     span = float(x.max() - x.min()) if len(x) else 0.0

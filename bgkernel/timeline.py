@@ -52,10 +52,9 @@ CREATE TABLE IF NOT EXISTS events (
     kind TEXT NOT NULL,
     name TEXT NOT NULL,
     detail TEXT NOT NULL,
-    duration REAL,             -- NULL when the event has no duration
+    duration REAL,             -- NULL when the event has no duration (SQLite stores NaN so)
     task TEXT
 )"""
-_INDEX = "CREATE INDEX IF NOT EXISTS events_session ON events (session)"
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM events"
 _INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
@@ -256,7 +255,6 @@ class Recorder:
                 if missing := [c for c in COLUMNS if c not in have]:
                     raise ValueError(f"{os.fspath(path)}: table 'events' exists but lacks "
                                      f"the timeline columns {', '.join(missing)}")
-                conn.execute(_INDEX)
                 upto, count = conn.execute("SELECT max(id), count(*) FROM events").fetchone()
             except BaseException:
                 conn.close()
@@ -276,11 +274,12 @@ class Recorder:
         self._seal()
         if self._flushed == self._sealed:
             return 0
-        cols = [c.tolist() for c in self._tail(self._flushed)]
+        import numpy as np
+
+        tail = list(self._tail(self._flushed))
         with self._lock:
-            names = list(self._kind_names)
-        cols[3] = [names[k] for k in cols[3]]
-        cols[6] = [None if d != d else d for d in cols[6]]
+            tail[3] = np.array(self._kind_names, dtype=object)[tail[3]]
+        cols = [c.tolist() for c in tail]
         with self._conn:
             self._conn.executemany(_INSERT, zip(*cols))
         written, self._flushed = self._sealed - self._flushed, self._sealed
@@ -292,15 +291,17 @@ class Recorder:
             return
         rows = self._conn.execute(_SELECT + " WHERE id <= ? ORDER BY id",
                                   (self._history_upto,)).fetchall()
-        cols = [list(c) for c in zip(*rows)] if rows else [[] for _ in COLUMNS]
+        count = len(rows)
+        cols: list[Any] = list(zip(*rows)) if rows else [()] * len(COLUMNS)
+        del rows
         with self._lock:
-            codes = self._kind_code
-            cols[3] = [codes[k] if k in codes else self._new_kind(k) for k in cols[3]]
-        cols[6] = [_NAN if d is None else d for d in cols[6]]
-        self._chunks.insert(0, _to_arrays(cols))
-        self._flushed += len(rows)
+            for kind in set(cols[3]) - self._kind_code.keys():
+                self._new_kind(kind)
+            cols[3] = list(map(self._kind_code.__getitem__, cols[3]))
+        self._chunks.insert(0, _to_arrays(cols))  # NULL durations become NaN
+        self._flushed += count
         with self._lock:
-            self._sealed += len(rows)
+            self._sealed += count
             self._history_upto, self._history_count = None, 0
 
     def close(self) -> None:

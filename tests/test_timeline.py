@@ -1,0 +1,304 @@
+"""Tests for bgkernel.timeline: recording, persistence, frames, export."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from bgkernel.timeline import (COLUMNS, KINDS, Event, Recorder, export, main_export,
+                               read_export)
+
+START = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+class FakeClocks:
+    """A calendar and a wall clock that tests move by hand."""
+
+    def __init__(self, start: datetime = START):
+        self.calendar = start
+        self.seconds = 0.0
+
+    def now(self) -> datetime:
+        return self.calendar
+
+    def wall(self) -> float:
+        return self.seconds
+
+    def tick(self, seconds: float) -> None:
+        self.seconds += seconds
+        self.calendar += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clocks() -> FakeClocks:
+    return FakeClocks()
+
+
+@pytest.fixture
+def recorder(clocks: FakeClocks) -> Recorder:
+    return Recorder(clocks.now, clocks.wall)
+
+
+def record_session(rec: Recorder, clocks: FakeClocks, session: str = "s1") -> None:
+    rec.record(session, "session_started")
+    rec.record(session, "screen", "question: name")
+    clocks.tick(2.5)
+    rec.record(session, "answer", "name", {"name": "Ann"})
+    rec.record(session, "task_queued", "bg_task", task="t1")
+    clocks.tick(1.0)
+    rec.record(session, "task_started", "bg_task", task="t1")
+    clocks.tick(3.0)
+    rec.record(session, "task_finished", "bg_task", 42, duration=3.0, task="t1")
+
+
+# -- recording ---------------------------------------------------------------------
+
+def test_record_uses_the_clocks_given(recorder: Recorder, clocks: FakeClocks) -> None:
+    clocks.tick(5)
+    recorder.record("s1", "screen", "intro")
+    [event] = recorder.events()
+    assert isinstance(event, Event)
+    assert event.at == START + timedelta(seconds=5)
+    assert event.wall == 5.0
+    assert (event.session, event.kind, event.name, event.detail) == ("s1", "screen", "intro", "")
+    assert math.isnan(event.duration) and event.task is None
+
+
+def test_explicit_at_and_wall_override_the_clocks(recorder: Recorder) -> None:
+    later = START + timedelta(days=20)
+    recorder.record("s1", "cron", "cron_daily", at=later, wall=123.5)
+    recorder.record("s1", "cron", "cron_daily", at=later.timestamp() + 60, wall=124)
+    first, second = recorder.events()
+    assert (first.at, first.wall) == (later, 123.5)
+    assert second.at == later + timedelta(minutes=1)
+
+
+def test_non_string_detail_is_stored_as_json(recorder: Recorder) -> None:
+    recorder.record("s1", "notification", "flash", {"message": "Done", "n": 2})
+    recorder.record("s1", "task_finished", "t", [1, "two", None])
+    recorder.record("s1", "answer", "when", {"at": START})   # not JSON-able: str()
+    recorder.record("s1", "answer", "none", None)
+    details = [e.detail for e in recorder.events()]
+    assert json.loads(details[0]) == {"message": "Done", "n": 2}
+    assert json.loads(details[1]) == [1, "two", None]
+    assert json.loads(details[2]) == {"at": str(START)}
+    assert details[3] == ""
+
+
+def test_any_kind_string_is_accepted(recorder: Recorder) -> None:
+    recorder.record("s1", "my_custom_kind", "x")
+    frame = recorder.to_frame()
+    assert frame["kind"].tolist() == ["my_custom_kind"]
+    assert list(frame["kind"].cat.categories[:len(KINDS)]) == list(KINDS)
+
+
+def test_disabled_recorder_records_nothing(clocks: FakeClocks) -> None:
+    rec = Recorder(clocks.now, clocks.wall, enabled=False)
+    rec.record("s1", "screen")
+    assert len(rec) == 0
+    rec.enabled = True
+    rec.record("s1", "screen")
+    assert len(rec) == 1
+
+
+def test_naive_datetimes_are_read_in_the_recorder_zone() -> None:
+    rec = Recorder(lambda: datetime(2024, 7, 1, 12, 0), lambda: 0.0, tz="America/New_York")
+    rec.record("s1", "screen")
+    frame = rec.to_frame()
+    assert str(frame["at"].dt.tz) == "America/New_York"
+    assert frame["at"][0] == pd.Timestamp("2024-07-01 16:00", tz="UTC")
+
+
+def test_zone_is_taken_from_the_first_aware_datetime() -> None:
+    zone = ZoneInfo("Europe/Paris")
+    rec = Recorder(lambda: datetime(2024, 1, 5, 8, 30, tzinfo=zone), lambda: 0.0)
+    rec.record("s1", "screen")
+    assert rec.tz is zone
+    assert rec.events()[0].at == datetime(2024, 1, 5, 8, 30, tzinfo=zone)
+
+
+def test_thread_safety_no_record_is_lost(recorder: Recorder, tmp_path) -> None:
+    recorder.attach(tmp_path / "store.sqlite")
+    threads, per_thread = 8, 10_000
+    stop = threading.Event()
+
+    def work(t: int) -> None:
+        for i in range(per_thread):
+            recorder.record(f"s{t}", "checkin", str(i), task=f"{t}-{i}")
+
+    def read_while_recording() -> None:  # sealing and flushing race the writers
+        while not stop.is_set():
+            recorder.flush()
+            recorder.to_frame(session="s0")
+
+    reader = threading.Thread(target=read_while_recording)
+    reader.start()
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    stop.set()
+    reader.join()
+
+    frame = recorder.to_frame()
+    assert len(frame) == len(recorder) == threads * per_thread
+    assert frame["task"].nunique() == threads * per_thread
+    for t in range(threads):  # each thread's rows are in its own order
+        names = frame.loc[frame["session"] == f"s{t}", "name"].astype(int).tolist()
+        assert names == list(range(per_thread))
+    recorder.close()
+    with sqlite3.connect(tmp_path / "store.sqlite") as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT task) FROM events").fetchone() \
+            == (threads * per_thread, threads * per_thread)
+
+
+# -- persistence ---------------------------------------------------------------------
+
+def test_a_reopened_store_keeps_its_history(clocks: FakeClocks, tmp_path) -> None:
+    path = tmp_path / "store.sqlite"
+    first = Recorder(clocks.now, clocks.wall)
+    first.record("early", "screen", "before attach")   # recorded before attach: kept
+    first.attach(path)
+    record_session(first, clocks)
+    first.close()
+
+    second = Recorder(clocks.now, clocks.wall)
+    second.attach(path)
+    assert len(second) == 7
+    second.record("s2", "screen", "after reopening")
+    frame = second.to_frame()
+    assert frame["name"].tolist()[0] == "before attach"
+    assert frame["session"].tolist() == ["early"] + ["s1"] * 6 + ["s2"]
+    assert frame["duration"].iloc[6] == 3.0 and math.isnan(frame["duration"].iloc[0])
+    assert frame["task"].iloc[6] == "t1" and pd.isna(frame["task"].iloc[0])
+    second.close()
+
+    with Recorder(clocks.now, clocks.wall) as third:
+        third.attach(path)
+        assert len(third.to_frame()) == 8
+        assert third.to_frame().equals(frame)
+
+
+def test_flush_writes_pending_rows_once(recorder: Recorder, clocks: FakeClocks, tmp_path) -> None:
+    assert recorder.flush() == 0                         # not attached
+    recorder.attach(tmp_path / "store.sqlite")
+    record_session(recorder, clocks)
+    assert recorder.flush() == 6
+    assert recorder.flush() == 0
+    recorder.record("s1", "refresh")
+    assert recorder.flush() == 1
+    conn = sqlite3.connect(tmp_path / "store.sqlite")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    kinds = [k for (k,) in conn.execute("SELECT kind FROM events ORDER BY id")]
+    assert kinds[-2:] == ["task_finished", "refresh"]
+    conn.close()
+    recorder.close()
+
+
+def test_attach_rejects_a_foreign_events_table(recorder: Recorder, tmp_path) -> None:
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, what TEXT)")
+    conn.close()
+    with pytest.raises(ValueError, match="lacks the timeline columns"):
+        recorder.attach(path)
+
+
+# -- frames --------------------------------------------------------------------------
+
+def test_to_frame_columns_and_dtypes(recorder: Recorder, clocks: FakeClocks) -> None:
+    record_session(recorder, clocks)
+    frame = recorder.to_frame()
+    assert list(frame.columns) == list(COLUMNS)
+    assert isinstance(frame["kind"].dtype, pd.CategoricalDtype)
+    assert isinstance(frame["at"].dtype, pd.DatetimeTZDtype)
+    assert str(frame["at"].dt.tz) == "UTC"
+    assert frame["wall"].dtype == "float64" and frame["duration"].dtype == "float64"
+    assert pd.api.types.is_string_dtype(frame["session"])
+    assert frame["at"].iloc[-1] == pd.Timestamp(START + timedelta(seconds=6.5))
+    assert frame["wall"].tolist() == [0.0, 0.0, 2.5, 2.5, 3.5, 6.5]
+
+
+def test_to_frame_of_an_empty_recorder(recorder: Recorder) -> None:
+    frame = recorder.to_frame()
+    assert list(frame.columns) == list(COLUMNS) and len(frame) == 0
+    assert isinstance(frame["at"].dtype, pd.DatetimeTZDtype)
+
+
+def test_frame_is_a_copy(recorder: Recorder, clocks: FakeClocks) -> None:
+    record_session(recorder, clocks)
+    frame = recorder.to_frame()
+    frame.loc[0, "wall"] = 999.0
+    frame.loc[0, "kind"] = "answer"
+    again = recorder.to_frame()
+    assert again.loc[0, "wall"] == 0.0 and again.loc[0, "kind"] == "session_started"
+
+
+def test_filter_by_session(recorder: Recorder, clocks: FakeClocks) -> None:
+    record_session(recorder, clocks, "a")
+    record_session(recorder, clocks, "b")
+    recorder.record("c", "session_deleted")
+    frame = recorder.to_frame(session="b")
+    assert len(frame) == 6 and set(frame["session"]) == {"b"}
+    assert frame.index.tolist() == list(range(6))
+    assert len(recorder.to_frame(session="nobody")) == 0
+    assert [e.kind for e in recorder.events("c")] == ["session_deleted"]
+
+
+def test_import_does_not_import_pandas() -> None:
+    code = "import sys, bgkernel.timeline; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+# -- export --------------------------------------------------------------------------
+
+def test_csv_round_trip(clocks: FakeClocks, tmp_path) -> None:
+    rec = Recorder(clocks.now, clocks.wall, tz="America/New_York")
+    record_session(rec, clocks)
+    rec.record("s1", "notification", "flash", "NA")          # not read back as missing
+    path = tmp_path / "timeline.csv"
+    frame = export(rec, path)
+    back = read_export(path, tz="America/New_York")
+    pd.testing.assert_frame_equal(back, frame)
+
+
+def test_parquet_needs_pyarrow(recorder: Recorder, clocks: FakeClocks, tmp_path) -> None:
+    record_session(recorder, clocks)
+    path = tmp_path / "timeline.parquet"
+    if importlib.util.find_spec("pyarrow") is None:
+        with pytest.raises(ImportError, match="pyarrow"):
+            export(recorder, path)
+    else:
+        frame = export(recorder, path)
+        pd.testing.assert_frame_equal(read_export(path), frame)
+
+
+def test_export_rejects_unknown_formats(recorder: Recorder, tmp_path) -> None:
+    with pytest.raises(ValueError, match=r"\.csv, \.parquet"):
+        export(recorder, tmp_path / "timeline.xlsx")
+
+
+def test_main_export(clocks: FakeClocks, tmp_path, capsys) -> None:
+    store = tmp_path / "store.sqlite"
+    with Recorder(clocks.now, clocks.wall) as rec:
+        rec.attach(store)
+        record_session(rec, clocks)
+    assert main_export(store, tmp_path / "out.csv") == 6
+    assert read_export(tmp_path / "out.csv")["kind"].tolist()[-1] == "task_finished"
+    assert main_export(store, None) == 6
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == ",".join(COLUMNS) and len(printed) == 7
+    with pytest.raises(FileNotFoundError):
+        main_export(tmp_path / "missing.sqlite", tmp_path / "out.csv")
