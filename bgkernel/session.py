@@ -33,7 +33,9 @@ class Session:
         self._draft: dict[str, Any] = {}
         self._flash: list[str] = []
         self._targets: dict[str, str] = {}
+        self._pending: dict[str, Any] = {}
         self.deleted = False
+        self.last_error: Exception | None = None
 
     def __repr__(self) -> str:
         state = "deleted" if self.deleted else (self._screen.kind if self._screen else "new")
@@ -165,13 +167,13 @@ class Session:
         sim = self.sim
         t0 = sim.clock.wall()
         with sim.locks.hold(self.id, "page"):
-            _, data = sim.store.latest(self.id)
+            steps, data = sim.store.latest(self.id)
             ns = load_answers(data)
             ctx = self._context(ns, action, arguments, prior=prior)
             result, ev = self.evaluate(ns, ctx, before, rollback_on)
             if result is None:
                 return self._screen
-            screen = self._screen_for(result, ev)
+            screen = self._screen_for(result, ev, steps + (1 if new_step else 0))
             self._save_after(screen, ns, ctx, new_step)
         sim.tasks.dispatch(self, ctx)
         self._show(screen, sim.clock.wall() - t0)
@@ -214,15 +216,15 @@ class Session:
         self._show(screen, 0.0)
         return screen
 
-    def _screen_for(self, result: Result, ev: Evaluation) -> Screen:
+    def _screen_for(self, result: Result, ev: Evaluation, steps: int) -> Screen:
         kind = result.kind
         if kind == "question":
             screen: Screen = result.payload
             ev.internal["screen"] = {"block": screen.block, "iterators": screen.iterators}
-            steps = self.sim.store.step_count(self.id)
-            return screen.with_updates(can_go_back=screen.can_go_back and steps > 1,
-                                       checkin_interval=self.interview.checkin_interval(
-                                           int(self.sim.config["checkin interval"])))
+            self._pending = {"can_go_back": screen.can_go_back and steps > 1,
+                             "checkin_interval": self.interview.checkin_interval(
+                                 int(self.sim.config["checkin interval"]))}
+            return screen
         ev.internal.pop("screen", None)
         signal = result.signal
         if kind == "command":
@@ -274,7 +276,9 @@ class Session:
             self._targets = dict(targets)
             if not same:
                 self._flash = []
-            screen = screen.with_updates(fields=fields, targets=targets, flash=tuple(self._flash))
+            pending, self._pending = self._pending, {}
+            screen = screen.with_updates(fields=fields, targets=targets, flash=tuple(self._flash),
+                                         **pending)
         self._screen = screen
         self.sim.record(self.id, "screen", screen.block or screen.kind,
                         screen.question[:200], duration=duration)

@@ -38,12 +38,14 @@ CREATE TABLE IF NOT EXISTS tasks (
 
 def picklable_answers(ns: dict) -> dict:
     """The answers worth saving: no library names, iterators, modules or functions."""
-    from .library import is_library_value
+    from .library import names
+    table = names()
+    skip = _SKIP_TYPES
     out = {}
     for key, val in ns.items():
-        if key.startswith("__") or key in ITERATOR_NAMES or isinstance(val, _SKIP_TYPES):
+        if key in table and table[key] is val:
             continue
-        if is_library_value(key, val):
+        if key in ITERATOR_NAMES or key[:2] == "__" or isinstance(val, skip):
             continue
         out[key] = val
     return out
@@ -174,14 +176,13 @@ class Store:
              multi_user: bool = False, allow_cron: bool = False) -> int:
         """Add a step (``new_step``) or overwrite the newest; returns the step number."""
         with self.write() as conn:
-            row = conn.execute("SELECT max(idx) FROM steps WHERE session = ?", (session_id,)).fetchone()
-            if row[0] is None:
+            row = conn.execute("UPDATE sessions SET modtime = ?, steps = steps + ?, multi_user = ?, "
+                               "allow_cron = ? WHERE id = ? RETURNING steps",
+                               (now, int(new_step), int(multi_user), int(allow_cron), session_id)).fetchone()
+            if row is None:
                 raise SessionError(f"the session {session_id!r} was deleted")
-            idx = row[0] + 1 if new_step else row[0]
-            conn.execute("INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?)", (session_id, idx, data, now))
-            conn.execute("UPDATE sessions SET modtime = ?, steps = ?, multi_user = ?, allow_cron = ? "
-                         "WHERE id = ?", (now, idx, int(multi_user), int(allow_cron), session_id))
-        return idx
+            conn.execute("INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?)", (session_id, row[0], data, now))
+        return row[0]
 
     def step_count(self, session_id: str) -> int:
         row = self.connection().execute("SELECT count(*) FROM steps WHERE session = ?",

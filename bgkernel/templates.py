@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import functools
+
 from mako.exceptions import CompileException, SyntaxException
+from mako.runtime import CallerStack, Context, _render_context, capture
 from mako.template import Template
+from mako.util import FastEncodingBuffer
 
 from .errors import CodeError, TemplateError
 
@@ -48,7 +52,7 @@ class Text:
         if _RESERVED & namespace.keys():
             namespace = {k: v for k, v in namespace.items() if k not in _RESERVED}
         try:
-            return self._template.render(**namespace)
+            return _fast_render(self._template, namespace)
         except TypeError as err:
             raise TemplateError(f"error while rendering text: {type(err).__name__}: {err}",
                                 self.file, self.line) from err
@@ -58,6 +62,24 @@ class Text:
 
     def __reduce__(self):
         return (Text, (self.source, self.file, self.line))
+
+
+def _fast_render(template: Template, namespace: dict) -> str:
+    """Render with one copy of the namespace (``Template.render`` copies it twice and
+    inspects the render function's signature on every call)."""
+    buffer = FastEncodingBuffer()
+    context = Context.__new__(Context)
+    context._buffer_stack = [buffer]
+    context._data = data = dict(namespace)
+    context._kwargs = {}
+    context._with_template = None
+    context._outputting_as_unicode = True
+    context.namespaces = {}
+    data["capture"] = functools.partial(capture, context)
+    context.caller_stack = data["caller"] = CallerStack()
+    context._set_with_template(template)
+    _render_context(template, template.callable_, context)
+    return buffer.getvalue()
 
 
 def _compile_template(source: str, file: str | None, line: int | None) -> Template:
