@@ -195,6 +195,7 @@ class DataBlock(Block):
     variable: str = ""
     data: Any = None
     from_code: bool = False
+    table: bool = False
 
     kind = "data"
 

@@ -392,6 +392,13 @@ class Evaluation:
             self.set_iterators(iterators)
             if isinstance(block, TemplateBlock):
                 self._assign(block.variable, library.make_template(block, self.ns))
+            elif isinstance(block, DataBlock) and block.table:
+                from .tables import DATable
+                spec = block.data
+                table = DATable(_substitute(block.variable, iterators, self.ns))
+                table.rows_source, table.columns = spec["rows"], list(spec["columns"])
+                table.empty_message, table.file, table.line = spec["empty message"], spec["file"], spec["line"]
+                self._assign(block.variable, table)
             elif isinstance(block, DataBlock):
                 value = _data_value(block.data, self.ns) if block.from_code else block.data
                 self._assign(block.variable, value)

@@ -304,7 +304,8 @@ def currency(amount: Any, decimals: bool = True, symbol: str = "$") -> str:
     return f"{symbol}{value_:,.2f}" if decimals else f"{symbol}{value_:,.0f}"
 
 
-def noun_plural(noun: str, count: Any = 2) -> str:
+def noun_plural(noun: Any, count: Any = 2) -> str:
+    noun = str(noun)
     if count == 1:
         return noun
     if noun.endswith(("s", "x", "z", "ch", "sh")):

@@ -146,6 +146,8 @@ def read_block(raw: RawBlock, index: int, counter: list[int]) -> Block:
         return _objects(ctx, data, common)
     if "template" in data:
         return _template(ctx, data, common)
+    if "table" in data:
+        return _table(ctx, data, common)
     if "data" in data or "data from code" in data:
         return _data(ctx, data, common)
     if "attachment" in data or "attachments" in data:
@@ -257,6 +259,30 @@ def _template(ctx: _Ctx, data: dict, common: dict) -> TemplateBlock:
     return TemplateBlock(**_with_defines(common, ctx, data, [var]), variable=var,
                          subject=ctx.text(data.get("subject"), "subject"),
                          content=ctx.text(data.get("content", ""), "content"), target=target)
+
+
+def _table(ctx: _Ctx, data: dict, common: dict) -> DataBlock:
+    """`table:` with `rows:` and `columns:` (a DataBlock whose value is built on demand)."""
+    var = str(data["table"]).strip()
+    if "rows" not in data or "columns" not in data:
+        raise ctx.error("a 'table' block needs 'rows' and 'columns'", "table")
+    columns = data["columns"]
+    if not isinstance(columns, list):
+        raise ctx.error("'columns' must be a list of {Header: expression} items", "columns")
+    parsed = []
+    for item in columns:
+        if not isinstance(item, dict) or not item:
+            raise ctx.error("each column must be {Header: expression}", "columns")
+        header = next(k for k in item if k not in ("header", "cell"))  if "header" not in item else item["header"]
+        source = item.get("cell", item.get(header))
+        ctx.expr(source, "columns")
+        parsed.append((str(header), str(source).strip()))
+    spec = {"rows": str(data["rows"]).strip(), "columns": parsed,
+            "empty message": data.get("show if empty") if isinstance(data.get("show if empty"), str) else None,
+            "file": ctx.file, "line": ctx.line_of("table")}
+    ctx.expr(spec["rows"], "rows")
+    return DataBlock(**_with_defines(common, ctx, data, [var]), variable=var, data=spec, from_code=False,
+                     table=True)
 
 
 def _data(ctx: _Ctx, data: dict, common: dict) -> DataBlock:
