@@ -96,8 +96,10 @@ def _plan_field(sub: Submission, fld: ScreenField, given: dict[str, Any]) -> Non
     try:
         if fld.datatype in ("checkboxes", "multiselect"):
             values = [o.value for o in fld.choices or ()]
-            converted = datatypes.convert_checkboxes(raw if raw is not None else [], values,
-                                                     required=fld.required)
+            # None given on purpose is "None of the above"; nothing given is no box checked.
+            converted = datatypes.convert_checkboxes(raw if raw is not None or provided else [], values,
+                                                     required=fld.required,
+                                                     multiselect=fld.datatype == "multiselect")
             sub.assignments.append((var, ("checkboxes", converted)))
             return
         if raw is None and not fld.required:
@@ -105,7 +107,8 @@ def _plan_field(sub: Submission, fld: ScreenField, given: dict[str, Any]) -> Non
             return
         choices = [o.value for o in fld.choices] if fld.choices else None
         converted = datatypes.convert(fld.datatype, raw, required=fld.required,
-                                      minimum=fld.minimum, maximum=fld.maximum, choices=choices)
+                                      minimum=fld.minimum, maximum=fld.maximum, choices=choices,
+                                      input_type=fld.input_type)
         sub.assignments.append((var, converted))
     except datatypes.FieldError as err:
         sub.errors[var] = str(err)

@@ -39,10 +39,13 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
     elif qtype == "multiple_choice":
         options = choice_options(ev, block.choices)
         if block.variable and block.choice_style in ("radio", "dropdown", "combobox"):
+            current = _current(ev, variable)
+            chosen = next((o.value for o in options if o.default), None)
             fields.append(ScreenField(variable, question, datatype=block.choice_datatype or
                                       _choice_datatype(options), input_type=block.choice_style,
-                                      choices=tuple(options), required=True,
-                                      default=_current(ev, variable), generic=block.variable))
+                                      choices=tuple(options), required=True, default=chosen,
+                                      value=chosen if current is _MISSING else current,
+                                      generic=block.variable))
             buttons.append(_continue(block, ns))
         elif block.variable:
             for opt in options:
@@ -126,6 +129,10 @@ def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenFie
     disabled = fld.disabled.run(ns) if isinstance(fld.disabled, Expr) else bool(fld.disabled)
     current = _current(ev, variable)
     default = _default(fld.default, ns)
+    if default is None and options:
+        chosen = [o.value for o in options if o.default]
+        if chosen:
+            default = chosen if fld.datatype in ("checkboxes", "multiselect") else chosen[0]
     value = current if current is not _MISSING else default
     return ScreenField(
         variable, _render(fld.label, ns), datatype=fld.datatype, input_type=fld.input_type,

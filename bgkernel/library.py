@@ -19,9 +19,9 @@ def names() -> dict[str, Any]:
     global _NAMES
     if _NAMES is not None:
         return _NAMES
-    from . import dates, geography, objects
-    table: dict[str, Any] = {}
-    for module in (objects, dates, geography, functions):
+    from . import compat, dates, geography, objects, urls, words
+    table: dict[str, Any] = dict(compat.STDLIB_NAMES)
+    for module in (objects, dates, geography, words, urls, functions):   # the last one wins
         for name in getattr(module, "__all__", ()):
             table[name] = getattr(module, name)
     table["DAError"] = DAError
@@ -55,6 +55,8 @@ def _render_template(source: str, extra: dict, template: Any = None) -> str:
 
 def install(ns: dict) -> None:
     """Put the library into an interview namespace (user values win)."""
+    from . import compat
+    compat.install()
     table = names()
     for key, val in table.items():
         if key not in ns:

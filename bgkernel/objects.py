@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from .context import current
 from .errors import DAAttributeError, DAError, DAIndexError, missing_name
 from .functions import comma_and_list, nice_number
+from .grammar import GroupWords, IndividualWords, ObjectWords, PersonWords
 
 __all__ = [
     "DAObject", "DAObjectPlusParameters", "DAEmpty", "DAList", "DADict", "DAOrderedDict",
@@ -197,8 +198,12 @@ def _split_type(object_type) -> tuple[Any, dict]:
 
 
 @functools.total_ordering
-class DAObject:
-    """An object whose missing attributes are sought as ``instanceName.attr``."""
+class DAObject(ObjectWords):
+    """An object whose missing attributes are sought as ``instanceName.attr``.
+
+    Its English methods (``possessive``, ``pronoun``, ``does_verb`` ...) come from
+    :class:`bgkernel.grammar.ObjectWords`.
+    """
 
     def __init__(self, instanceName: str | None = None, *pargs, **kwargs):
         if instanceName is None:
@@ -368,7 +373,7 @@ class DAEmpty:
 
 # --- collections ----------------------------------------------------------------------
 
-class _Gatherer(DAObject):
+class _Gatherer(GroupWords, DAObject):
     """What DAList, DADict and DASet share: gathering state and its triggers.
 
     Keywords: ``elements`` (given items; the collection is then gathered), ``auto_gather``
@@ -861,6 +866,11 @@ class DADict(_Gatherer):
     def _sorted_items(self) -> list:
         return [(key, self.elements[key]) for key in self._sorted_keys()]
 
+    def item(self, key):
+        """The value, or a blank DAEmpty when the key is absent."""
+        self._trigger_gather()
+        return self.elements[key] if key in self.elements else DAEmpty()
+
     def get(self, key, default=None):
         return self.elements.get(key, default)
 
@@ -1104,11 +1114,56 @@ class Address(DAObject):
             text += f" {self.zip}"
         return text
 
+    def formatted_unit(self, **kwargs) -> str:
+        """``Unit 3`` for a bare unit number; ``Suite 3`` and the like as written."""
+        unit = self.__dict__.get("unit")
+        if unit in (None, ""):
+            return ""
+        if re.search(r"\b(apartment|apt|building|bldg|floor|fl|office|ofc|room|rm|suite|ste|unit|"
+                     r"lot|space|spc|trailer|trlr|penthouse|ph)\b", str(unit), re.IGNORECASE):
+            return str(unit)
+        return f"Unit {unit}"
+
+    def line_one(self, **kwargs) -> str:
+        unit = self.formatted_unit()
+        return str(self.address) + (f", {unit}" if unit else "")
+
+    def line_two(self, **kwargs) -> str:
+        text = str(self.city)
+        if self.__dict__.get("state"):
+            text += f", {self.state}"
+        if self.__dict__.get("zip"):
+            text += f" {self.zip}"
+        return text
+
+    def block(self, **kwargs) -> str:
+        """The address on lines joined by docassemble's `` [NEWLINE] `` markup."""
+        unit = self.formatted_unit()
+        lines = [str(self.address)] + ([unit] if unit else []) + [self.line_two()]
+        return " [NEWLINE] ".join(lines)
+
+    def geocode(self, address: Any = None, reset: bool = False) -> bool:
+        """No geocoding service in bgkernel: marks the address tried and returns False."""
+        self.geolocated = True
+        self.geolocate_success = False
+        return False
+
+    geolocate = geocode
+
+    def normalize(self, long_format: bool = False) -> bool:
+        return self.geocode()
+
+    def was_geocoded(self) -> bool:
+        return bool(self.__dict__.get("geolocated"))
+
+    def was_geocoded_successfully(self) -> bool:
+        return bool(self.__dict__.get("geolocate_success"))
+
     def __str__(self) -> str:
         return self.on_one_line()
 
 
-class Person(DAObject):
+class Person(PersonWords, DAObject):
     """Someone or something with a ``name`` (a Name) and an ``address``."""
 
     NameClass: ClassVar[type] = Name
@@ -1130,14 +1185,30 @@ class Person(DAObject):
     def identified(self) -> bool:
         return hasattr(self.name, "text") or hasattr(self.name, "first")
 
+    def address_block(self, **kwargs) -> str:
+        return f"[FLUSHLEFT] {self.name.full()} [NEWLINE] {self.address.block(**kwargs)}"
 
-class Individual(Person):
+
+class Individual(IndividualWords, Person):
     """A person whose name has parts; ``str(person)`` asks ``person.name.first``."""
 
     NameClass: ClassVar[type] = IndividualName
 
     def familiar(self) -> str:
         return self.name.familiar()
+
+    def age_in_years(self, decimals: bool = False, as_of: Any = None) -> int | float:
+        """Whole years since ``birthdate`` (or the ``age`` attribute, if set)."""
+        if "age" in self.__dict__:
+            return float(self.age) if decimals else int(self.age)
+        from dateutil.relativedelta import relativedelta
+        from .dates import as_datetime, current_datetime
+        now = current_datetime() if as_of is None else as_datetime(as_of)
+        born = as_datetime(self.birthdate)
+        delta = relativedelta(now.replace(tzinfo=None), born.replace(tzinfo=None))
+        if not decimals:
+            return int(delta.years)
+        return delta.years + delta.months / 12.0 + delta.days / 365.0 + delta.hours / 8760.0
 
 class Thing(DAObject):
     """An object with a Name; ``Thing(name='table')`` sets ``name.text``."""

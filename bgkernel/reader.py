@@ -401,12 +401,17 @@ def _question(ctx: _Ctx, data: dict, common: dict) -> QuestionBlock:
                          events=events, **kw)
 
 
-def _choices(ctx: _Ctx, raw: Any, key: str, has_field: bool) -> tuple[Choice, ...] | Expr:
+def _choices(ctx: _Ctx, raw: Any, key: str, has_field: bool,
+             in_fields: bool = False) -> tuple[Choice, ...] | Expr:
+    """Manual choices.  A YAML dict keeps its order on a question (parse_fields) and is
+    sorted by value inside ``fields`` (process_selections_manual); inside ``fields`` a
+    ``- code: x`` list item is an ordinary choice labelled "code", as in docassemble."""
     if isinstance(raw, dict) and set(raw) == {"code"}:
         return ctx.expr(raw["code"], key)
     if isinstance(raw, dict):
         items = [{k: v} for k, v in raw.items()]
-        items.sort(key=lambda item: str(next(iter(item))))
+        if in_fields:
+            items.sort(key=lambda item: str(next(iter(item.values()))))
     elif isinstance(raw, list):
         items = raw
     elif isinstance(raw, str):
@@ -417,7 +422,7 @@ def _choices(ctx: _Ctx, raw: Any, key: str, has_field: bool) -> tuple[Choice, ..
     for item in items:
         if isinstance(item, dict) and set(item) == {"code"} and not has_field:
             pass
-        elif isinstance(item, dict) and set(item) == {"code"}:
+        elif isinstance(item, dict) and set(item) == {"code"} and not in_fields:
             return ctx.expr(item["code"], key)
         out.append(_choice(ctx, item, key, has_field))
     return tuple(out)
@@ -487,7 +492,7 @@ def _field(ctx: _Ctx, item: Any) -> Field:
     datatype, input_type = datatypes.normalize_datatype(item.get("datatype"), item.get("input type"))
     choices: Any = None
     if "choices" in item:
-        choices = _choices(ctx, item["choices"], "fields", has_field=True)
+        choices = _choices(ctx, item["choices"], "fields", has_field=True, in_fields=True)
     elif "code" in item:
         choices = ctx.expr(item["code"], "fields")
     if choices is None and datatype == "text" and "default" in item and "datatype" not in item:

@@ -19,7 +19,8 @@ class Services:
 
     def __init__(self, sim: "Simulator"):
         self.sim = sim
-        self.outbox: list = []
+        from .outgoing import make_outbox
+        self.outbox = make_outbox(sim.config)
 
     def background_action(self, ctx: "RunContext", action: str, ui_notification: Any,
                           arguments: dict) -> Any:
@@ -32,6 +33,11 @@ class Services:
     def send_email(self, ctx: "RunContext", to: Any, kwargs: dict) -> bool:
         from .outgoing import send_email
         return send_email(self.sim, ctx, to, kwargs)
+
+    def deliver_prepared(self, prepared: dict, session_id: str | None) -> bool:
+        """Send an e-mail that a worker prepared (``outgoing.prepare_email``)."""
+        from .outgoing import deliver_prepared
+        return deliver_prepared(self.sim, prepared, session_id)
 
     def interview_email(self, ctx: "RunContext", key: Any, index: Any) -> str:
         from .inbox import interview_email

@@ -72,7 +72,9 @@ class Session:
 
     @property
     def timeline(self):
-        return self.sim.recorder.to_frame(session=self.id)
+        """This session's events as a DataFrame, in wall-clock order."""
+        from .timeline_frames import ordered
+        return ordered(self.sim.recorder.to_frame(session=self.id))
 
     def notifications(self) -> list[dict]:
         """Pop what a browser would receive from background tasks at its next check-in."""

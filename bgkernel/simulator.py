@@ -169,6 +169,11 @@ class Simulator:
             self._sessions[session_id] = found
             return found
 
+    def join(self, session_id: str, user: Any = None) -> Session:
+        """Another user's view of an existing session (a ``multi_user`` interview)."""
+        base = self.session(session_id)
+        return Session(self, session_id, base.interview, make_user(user))
+
     def delete_session(self, session_id: str, reason: str = "") -> None:
         self.store.delete_session(session_id)
         with self._lock:
@@ -235,7 +240,9 @@ class Simulator:
 
     @property
     def timeline(self):
-        return self.recorder.to_frame()
+        """Every session's events as one DataFrame, in wall-clock order."""
+        from .timeline_frames import ordered
+        return ordered(self.recorder.to_frame())
 
 
 def make_user(user: Any) -> UserInfo:

@@ -131,6 +131,7 @@ class _Record:
         self.queued_wall = 0.0
         self.output = ""
         self.started_recorded = False
+        self.start_delay = 0.0
         self.user: Any = None
 
 
@@ -142,6 +143,12 @@ class TaskManager:
         self._backend = backend
         self._workers = workers
         self._pool: Any = None
+        if isinstance(backend, str):
+            from .errors import ConfigError
+            from .pool_backends import backend_names
+            if backend not in backend_names():
+                raise ConfigError(f"unknown backend {backend!r}; valid backends: "
+                                  + ", ".join(backend_names()) + ", or any concurrent.futures.Executor")
         self._records: dict[str, _Record] = {}
         self._by_session: dict[str, list[str]] = defaultdict(list)
         self._notes: dict[str, deque] = defaultdict(deque)
@@ -176,6 +183,7 @@ class TaskManager:
         sim = self.sim
         record = _Record(spec["id"], session.id, spec["action"], spec["notification"])
         record.user = spec["user"]
+        record.start_delay = sim.clock.scaled(float(sim.config["worker start delay"]))
         record.queued_wall = sim.clock.wall()
         interview = session.interview
         job = {"store_path": sim.store.path, "session": session.id, "digest": interview.digest,
@@ -195,7 +203,7 @@ class TaskManager:
         try:
             record.handle = self.pool.submit(
                 run_job, job, task_id=record.id, calendar=calendar,
-                start_delay=sim.clock.scaled(float(sim.config["worker start delay"])),
+                start_delay=record.start_delay,
                 on_done=lambda outcome, rec=record: self._finished(rec, outcome),
                 on_start=lambda started, rec=record: self._started(rec, started.started, started.pid))
         except Exception as err:  # noqa: BLE001 -- an unpicklable argument, a closed pool ...
@@ -206,12 +214,14 @@ class TaskManager:
     # --- results ----------------------------------------------------------------------------
 
     def _started(self, record: _Record, started: float, pid: int | None) -> None:
-        """The worker began the task at epoch ``started`` (the start delay counts as running)."""
+        """The worker took the task at epoch ``started``; its action code starts after the
+        worker start delay (docassemble's worker sleeps first), which the timeline counts
+        as queue time."""
         if record.started_recorded:
             return
         record.started_recorded = True
         sim = self.sim
-        ago = max(time.time() - started, 0.0)
+        ago = time.time() - (started + record.start_delay)
         started_wall = sim.clock.wall() - ago
         sim.recorder.record(record.session_id, "task_started", record.action, f"pid {pid}",
                             max(started_wall - record.queued_wall, 0.0), wall=started_wall,
@@ -223,7 +233,8 @@ class TaskManager:
         record.output = outcome.output or ""
         if outcome.started and not record.started_recorded:
             self._started(record, outcome.started, outcome.pid)
-        run_time = (outcome.finished - outcome.started) if outcome.started and outcome.finished else None
+        run_time = (outcome.finished - outcome.started - record.start_delay) \
+            if outcome.started and outcome.finished else None
         if outcome.revoked:
             self._finalize(record, BackgroundResult(output=record.output), "REVOKED", extra=None)
             sim.record(record.session_id, "task_revoked", record.action, "", run_time, task=record.id)

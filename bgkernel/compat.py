@@ -1,0 +1,148 @@
+"""``import docassemble.base.util`` without docassemble: its modules as views of bgkernel's library.
+
+Interviews write ``modules: - docassemble.base.legal``, ``imports: - docassemble.base.util``
+or ``from docassemble.base.util import Individual`` in code.  :func:`install` (called by
+:func:`bgkernel.library.install`) appends an import finder to the *end* of
+``sys.meta_path``: when the real docassemble is installed, the ordinary finders find it
+first and this one is never asked.  Otherwise it serves
+
+* ``docassemble`` and ``docassemble.base``: empty packages;
+* ``docassemble.base.util`` and ``docassemble.base.core``: the library's names (what every
+  interview sees);
+* ``docassemble.base.functions``: those, plus the short phrase helpers of
+  :mod:`bgkernel.words` (``his``, ``do_you``, ``does_a_b`` ...);
+* ``docassemble.base.legal``: those, plus the legal objects below (``PartyList``, ``Court``,
+  ``Case``, ``Document``).
+
+Every name is the library's own object, so ``docassemble.base.util.Individual is
+Individual`` and pickles keep naming bgkernel's classes.
+"""
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import re
+import sys
+from itertools import chain
+from types import ModuleType
+from typing import Any
+
+from .objects import DAList, DAObject, Individual
+
+__all__ = ["install", "uninstall", "STDLIB_NAMES", "PartyList", "Court", "Case", "Document"]
+
+# Standard-library names docassemble.base.util re-exports (interviews use ``json.dumps``).
+STDLIB_NAMES: dict[str, Any] = {"json": json, "re": re, "chain": chain}
+
+
+# --- the objects of docassemble.base.legal ------------------------------------------------------
+
+class PartyList(DAList):
+    """A list of the parties to a case; its items are Individuals."""
+
+    def init(self, *pargs, **kwargs) -> None:
+        kwargs.setdefault("object_type", Individual)
+        super().init(*pargs, **kwargs)
+
+
+class Court(DAObject):
+    """A court: ``name`` and a ``jurisdiction`` list."""
+
+    def init(self, *pargs, **kwargs) -> None:
+        kwargs.setdefault("jurisdiction", [])
+        super().init(*pargs, **kwargs)
+
+    def in_the_court(self, **kwargs) -> str:
+        return "In the " + str(self.name)
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class Case(DAObject):
+    """A court case with a ``court`` and the ``plaintiff`` and ``defendant`` party lists."""
+
+    def init(self, *pargs, **kwargs) -> None:
+        self.initializeAttribute("court", Court)
+        self.initializeAttribute("plaintiff", PartyList)
+        self.initializeAttribute("defendant", PartyList)
+        self.firstParty = self.plaintiff
+        self.secondParty = self.defendant
+        self.is_solo_action = False
+        self.action_type = "plaintiff defendant"
+        super().init(*pargs, **kwargs)
+
+    def parties(self) -> list:
+        """Every party of every party list (gathering each list)."""
+        found: list = []
+        for name, val in list(self.__dict__.items()):
+            if isinstance(val, PartyList) and name not in ("firstParty", "secondParty"):
+                found.extend(p for p in val if not any(p is q for q in found))
+        return found
+
+    def __str__(self) -> str:
+        return str(self.case_id)
+
+
+class Document(DAObject):
+    """A document with a ``title``."""
+
+    def __str__(self) -> str:
+        return str(self.title)
+
+
+# --- the modules --------------------------------------------------------------------------------
+
+_PACKAGES = ("docassemble", "docassemble.base")
+_MODULES = ("docassemble.base.util", "docassemble.base.core", "docassemble.base.functions",
+            "docassemble.base.legal")
+_LEGAL = {"PartyList": PartyList, "Court": Court, "Case": Case, "Document": Document}
+
+
+def _names(fullname: str) -> dict[str, Any]:
+    from . import library, words
+    names = dict(library.names())
+    if fullname in ("docassemble.base.functions", "docassemble.base.legal"):
+        names.update(words.PHRASES)
+    if fullname == "docassemble.base.legal":
+        names.update(_LEGAL)
+    return names
+
+
+class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds the docassemble modules above; the last finder on ``sys.meta_path``."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None):
+        if fullname not in _PACKAGES and fullname not in _MODULES:
+            return None
+        return importlib.util.spec_from_loader(fullname, self, is_package=fullname in _PACKAGES)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__dict__["__bgkernel_alias__"] = True
+        if module.__name__ in _MODULES:
+            names = _names(module.__name__)
+            module.__dict__.update(names)
+            module.__dict__["__all__"] = sorted(names)
+
+
+_FINDER = _Finder()
+
+
+def install() -> None:
+    """Make the docassemble modules importable (once; a real docassemble still wins)."""
+    if not any(f is _FINDER for f in sys.meta_path):
+        sys.meta_path.append(_FINDER)
+
+
+def uninstall() -> None:
+    """Remove the finder and forget the alias modules it made (for tests)."""
+    if _FINDER in sys.meta_path:
+        sys.meta_path.remove(_FINDER)
+    for name in [n for n, m in sys.modules.items()
+                 if getattr(m, "__bgkernel_alias__", False)]:
+        del sys.modules[name]
