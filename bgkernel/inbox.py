@@ -37,7 +37,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from .context import RunContext, UserInfo, running
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AddressEmail", "Delivery", "StoredMessage", "DEFAULT_DOMAIN", "mail_domain",
            "interview_email", "get_emails", "address_from_store", "emails_from_store",
-           "deliver", "serve", "stored_messages"]
+           "deliver", "receive", "serve", "stored_messages"]
 
 DEFAULT_DOMAIN = "bgkernel.local"
 SHORT_LENGTH = 6
@@ -323,7 +323,7 @@ def deliver(sim: "Simulator", to: Any = None, subject: str = "", body: str = "",
     return receive(sim, bytes(raw), envelope)
 
 
-def receive(sim: "Simulator", raw: bytes, envelope: list[str] = ()) -> Delivery:
+def receive(sim: "Simulator", raw: bytes, envelope: Iterable[str] = ()) -> Delivery:
     """Store ``raw`` for the first known recipient and run ``incoming_email``; or refuse it."""
     parsed = parse_message(raw)
     candidates = envelope_recipients(parsed, envelope)

@@ -1,0 +1,32 @@
+"""bgkernel's Jupyter layer: interview screens as ipywidgets, timelines, and the magics.
+
+    from bgkernel.widgets import show, timeline_view
+    app = show(session)          # the current screen, live: check-ins, reloads, tasks
+    app.set_field("x", 5); app.click("Continue")   # every gesture has a method twin
+    timeline_view(sim)           # the events table and Gantt charts
+
+``%load_ext bgkernel`` registers ``%%interview``, ``%bg_advance`` and ``%bg_timeline``
+(:mod:`bgkernel.widgets.magics`).  This package depends on ``bgkernel``; ``bgkernel``
+never imports it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .app import InterviewApp, show
+from .fields import FieldWidget, register, registered, widget_for
+from .timeline_view import TimelineView, timeline_view
+
+__all__ = [
+    "InterviewApp", "show",
+    "TimelineView", "timeline_view",
+    "FieldWidget", "register", "registered", "widget_for",
+    "InterviewRunner", "load_ipython_extension", "unload_ipython_extension",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("InterviewRunner", "load_ipython_extension", "unload_ipython_extension"):
+        from . import magics
+        return getattr(magics, name)
+    raise AttributeError(f"module 'bgkernel.widgets' has no attribute {name!r}")
