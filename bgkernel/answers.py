@@ -94,6 +94,15 @@ def _plan_field(sub: Submission, fld: ScreenField, given: dict[str, Any]) -> Non
     if not provided:
         raw = fld.value if fld.value is not None else fld.default
     try:
+        if fld.datatype in _FILE_TYPES:
+            uploads = _uploads(raw)
+            if not uploads:
+                if fld.required:
+                    raise datatypes.FieldError("You must provide a file.")
+                sub.assignments.append((var, None))
+            else:
+                sub.assignments.append((var, ("files", uploads)))
+            return
         if fld.datatype in ("checkboxes", "multiselect"):
             values = [o.value for o in fld.choices or ()]
             # None given on purpose is "None of the above"; nothing given is no box checked.
@@ -125,6 +134,34 @@ def _fallback(datatype: str) -> Any:
     if datatype == "noyes":
         return True
     return ""
+
+
+_FILE_TYPES = frozenset({"file", "files", "camera", "user", "environment", "camcorder", "microphone"})
+
+
+def _uploads(raw: Any) -> list[tuple[str, bytes]]:
+    """Uploaded files as (filename, content): paths, (name, bytes) pairs, or lists of them."""
+    import os
+    if raw is None or raw == "" or raw == []:
+        return []
+    items = raw if isinstance(raw, (list, tuple)) and not (
+        len(raw) == 2 and isinstance(raw[0], str) and isinstance(raw[1], (bytes, str))
+        and not os.path.exists(str(raw[0]))) else [raw]
+    out = []
+    for item in items:
+        if isinstance(item, (list, tuple)) and len(item) == 2:
+            name, content = item
+            out.append((os.path.basename(str(name)), content.encode() if isinstance(content, str) else bytes(content)))
+        elif isinstance(item, (str, os.PathLike)) and os.path.isfile(item):
+            with open(item, "rb") as handle:
+                out.append((os.path.basename(str(item)), handle.read()))
+        elif hasattr(item, "path") and callable(item.path):
+            with open(item.path(), "rb") as handle:
+                out.append((getattr(item, "filename", os.path.basename(item.path())), handle.read()))
+        else:
+            raise datatypes.FieldError(f"cannot upload {item!r}: give a path, a (filename, bytes) "
+                                       "pair or a list of them")
+    return out
 
 
 def plan_press(screen: Screen, label_or_value: Any) -> Submission:
@@ -174,7 +211,16 @@ def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str
     ns = ev.ns
     ev.set_iterators(iterators)
     for var, val in sub.assignments:
-        if isinstance(val, tuple) and len(val) == 2 and val[0] == "checkboxes":
+        if isinstance(val, tuple) and len(val) == 2 and val[0] == "files":
+            from .files import DAFile, DAFileList
+            files = DAFileList(var, auto_gather=False, gathered=True)
+            for index, (name, content) in enumerate(val[1]):
+                item = DAFile(f"{var}[{index}]")
+                item.initialize(filename=name)
+                item.write(content)
+                files.append(item)
+            val = files
+        elif isinstance(val, tuple) and len(val) == 2 and val[0] == "checkboxes":
             obj = DADict(var, auto_gather=False, gathered=True)
             for key, checked in val[1].items():
                 obj[key] = checked

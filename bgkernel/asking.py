@@ -139,7 +139,9 @@ def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenFie
         choices=options, required=bool(required) and not disabled, default=default,
         value=value, hint=_render(fld.hint, ns) or None, help=_render(fld.help, ns) or None,
         minimum=fld.minimum, maximum=fld.maximum, generic=fld.variable,
-        enabled=not disabled, js_enable_if=fld.js_enable_if, show_if=fld.show_if)
+        enabled=not disabled, js_enable_if=fld.js_enable_if, show_if=fld.show_if,
+        none_of_the_above=(fld.none_of_the_above.render(ns) if isinstance(fld.none_of_the_above, Text)
+                           else fld.none_of_the_above))
 
 
 def _default(default: Any, ns: dict) -> Any:

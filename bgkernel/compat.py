@@ -12,19 +12,24 @@ first and this one is never asked.  Otherwise it serves
 * ``docassemble.base.functions``: those, plus the short phrase helpers of
   :mod:`bgkernel.words` (``his``, ``do_you``, ``does_a_b`` ...);
 * ``docassemble.base.legal``: those, plus the legal objects below (``PartyList``, ``Court``,
-  ``Case``, ``Document``).
+  ``Case``, ``Document``);
+* ``us`` and ``us.states`` (a PyPI package docassemble depends on; interviews write
+  ``imports: - us`` for ``us.states.mapping('abbr', 'name')``): the states, the District of
+  Columbia and the five inhabited territories, from pycountry, sorted by name.
 
 Every name is the library's own object, so ``docassemble.base.util.Individual is
 Individual`` and pickles keep naming bgkernel's classes.
 """
 from __future__ import annotations
 
+import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import json
 import re
 import sys
+from dataclasses import dataclass
 from itertools import chain
 from types import ModuleType
 from typing import Any
@@ -95,9 +100,9 @@ class Document(DAObject):
 
 # --- the modules --------------------------------------------------------------------------------
 
-_PACKAGES = ("docassemble", "docassemble.base")
+_PACKAGES = ("docassemble", "docassemble.base", "us")
 _MODULES = ("docassemble.base.util", "docassemble.base.core", "docassemble.base.functions",
-            "docassemble.base.legal")
+            "docassemble.base.legal", "us.states")
 _LEGAL = {"PartyList": PartyList, "Court": Court, "Case": Case, "Document": Document}
 
 
@@ -124,10 +129,50 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         module.__dict__["__bgkernel_alias__"] = True
-        if module.__name__ in _MODULES:
+        if module.__name__ == "us.states":
+            _fill_us_states(module)
+        elif module.__name__ == "us":
+            module.__dict__["states"] = importlib.import_module("us.states")
+        elif module.__name__ in _MODULES:
             names = _names(module.__name__)
             module.__dict__.update(names)
             module.__dict__["__all__"] = sorted(names)
+
+
+@dataclass(frozen=True)
+class State:
+    """A state or territory as the ``us`` package describes one (the fields interviews use)."""
+
+    abbr: str
+    name: str
+    is_territory: bool
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _fill_us_states(module: ModuleType) -> None:
+    import pycountry
+    found = []
+    for sub in pycountry.subdivisions.get(country_code="US") or []:
+        abbr = sub.code.split("-")[1]
+        if abbr != "UM":    # the minor outlying islands have no residents
+            found.append(State(abbr, sub.name.removesuffix(", U.S."), sub.type == "Outlying area"))
+    found.sort(key=lambda state: state.name)
+
+    def lookup(value: str, field: str | None = None) -> State | None:
+        for state in found:
+            if str(value).lower() in (state.abbr.lower(), state.name.lower()):
+                return state
+        return None
+
+    def mapping(from_field: str, to_field: str, states: Any = None) -> dict:
+        return {getattr(s, from_field): getattr(s, to_field) for s in states or found}
+
+    module.__dict__.update(
+        State=State, STATES_AND_TERRITORIES=found, lookup=lookup, mapping=mapping,
+        STATES=[s for s in found if not s.is_territory and s.abbr != "DC"],
+        TERRITORIES=[s for s in found if s.is_territory], **{s.abbr: s for s in found})
 
 
 _FINDER = _Finder()

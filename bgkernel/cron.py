@@ -61,6 +61,11 @@ def run_cron(sim: "Simulator", cron_type: str = "cron_daily") -> list[dict]:
     Each result is ``{"session", "type", "outcome", "output", "error"}`` with ``outcome``
     one of :data:`OUTCOMES` (``expired``: removed by the ``cron_daily`` inactivity sweep).
     """
+    return _run_cron(sim, cron_type)[0]
+
+
+def _run_cron(sim: "Simulator", cron_type: str) -> tuple[list[dict], set[str]]:
+    """``run_cron``, plus the sessions for which it started background work."""
     if not isinstance(cron_type, str) or not cron_type.strip():
         raise ValueError(f"a cron type is a non-empty name such as 'cron_daily', not {cron_type!r}")
     types = [cron_type] if cron_type.endswith("_background") else [cron_type, cron_type + "_background"]
@@ -71,7 +76,7 @@ def run_cron(sim: "Simulator", cron_type: str = "cron_daily") -> list[dict]:
             results.extend(delete_inactive(sim))
         plan = _eligible(sim, types)
         if not plan:
-            return results
+            return results, set()
         run = _Run(sim, cron_user())
         with thread_capture(_LOG_LEVEL) as printed:
             run.printed = printed
@@ -79,19 +84,18 @@ def run_cron(sim: "Simulator", cron_type: str = "cron_daily") -> list[dict]:
                 wanted = [t for t in types if interview.defines(t)]
                 for session_id in sessions:
                     run.session(interview, session_id, wanted, results)
-    return results
+    return results, run.launched
 
 
 def _eligible(sim: "Simulator", types: list[str]) -> list[tuple["Interview", list[str]]]:
     """Interviews defining one of ``types``, each with its multi-user, allow-cron sessions.
 
-    Files that no longer load are skipped, as docassemble skips them."""
+    Interviews come from the store's (small) interview table, so a type that no
+    interview defines costs one tiny query.  Files that no longer load are skipped,
+    as docassemble skips them."""
     conn = sim.store.connection()
-    digests = [row[0] for row in conn.execute(
-        "SELECT interview FROM sessions WHERE multi_user = 1 AND allow_cron = 1 "
-        "GROUP BY interview ORDER BY min(created)")]
     plan = []
-    for digest in digests:
+    for (digest,) in conn.execute("SELECT digest FROM interviews ORDER BY rowid").fetchall():
         try:
             interview = sim.interview(digest)
         except BgkernelError as err:
@@ -102,7 +106,8 @@ def _eligible(sim: "Simulator", types: list[str]) -> list[tuple["Interview", lis
         sessions = [row[0] for row in conn.execute(
             "SELECT id FROM sessions WHERE interview = ? AND multi_user = 1 AND allow_cron = 1 "
             "ORDER BY created, id", (digest,))]
-        plan.append((interview, sessions))
+        if sessions:
+            plan.append((interview, sessions))
     return plan
 
 
@@ -125,6 +130,7 @@ class _Run:
         self.user = user
         self.library = library.names()
         self.printed: Any = None
+        self.launched: set[str] = set()             # sessions given background work
         clock = sim.clock
         self.wall = clock.wall
         self.epoch0 = clock.now().timestamp()    # calendar = epoch0 + (wall - wall0)
@@ -145,12 +151,14 @@ class _Run:
             if cron_type.endswith("_background"):
                 if not sim.store.exists(session_id):
                     return
-                spec = {"id": uuid.uuid4().hex, "action": cron_type, "notification": None,
-                        "arguments": {}, "user": self.user}
+                task_id = uuid.uuid4().hex
+                spec: dict[str, Any] = {"id": task_id, "action": cron_type, "notification": None,
+                                        "arguments": {}, "user": self.user}
                 sim.tasks.submit(session, spec)
+                self.launched.add(session_id)
                 wall = self.wall()
                 self.record(session_id, "cron", cron_type, "dispatched", at=self.at(wall), wall=wall,
-                            task=spec["id"])
+                            task=task_id)
                 results.append(_result(session_id, cron_type, "dispatched"))
                 continue
             found = self.foreground(session, cron_type)
@@ -188,8 +196,6 @@ class _Run:
                 outcome, error = "error", f"{type(err).__name__}: {err}"
         finally:
             sim.locks.release(session.id, token)
-        if ctx is not None and ctx.launched and outcome != "deleted":
-            sim.tasks.dispatch(session, ctx)
         printed = self.printed.getvalue()[mark:] if self.printed.tell() != mark else ""
         output = _join(printed, text)
         wall = self.wall()
@@ -198,6 +204,9 @@ class _Run:
         self.record(session.id, "cron", cron_type, detail, wall - t0, at=at, wall=wall)
         if output:
             self.record(session.id, "cron_output", cron_type, output, at=at, wall=wall)
+        if ctx is not None and ctx.launched and outcome != "deleted":
+            sim.tasks.dispatch(session, ctx)
+            self.launched.add(session.id)
         return _result(session.id, cron_type, outcome, output, error)
 
     @staticmethod
@@ -212,7 +221,7 @@ class _Run:
         """docassemble's outcome table (SEMANTICS §10.2): delete, skip the save, or save."""
         sim = self.sim
         kind = result.kind
-        signal = result.signal
+        signal: Any = result.signal
         text = ""
         ignore = ctx.save_status == "ignore"
         if kind == "command" and signal.command in _DELETING:
@@ -235,13 +244,8 @@ class _Run:
             text = _response_text(signal, ns)
         if ignore:
             return "unsaved", text
-        library = self.library
-        answers = {k: v for k, v in ns.items() if library.get(k, _NOT_LIBRARY) is not v}
-        sim.save_answers(session.id, answers, new_step=False, user=self.user)
+        sim.save_answers(session.id, ns, new_step=False, user=self.user)
         return "saved", text
-
-
-_NOT_LIBRARY = object()
 
 
 def _response_text(signal: Any, ns: dict) -> str:
@@ -364,10 +368,11 @@ def advance(sim: "Simulator", days: float = 0, hours: float = 0, minutes: float 
             for done, (instant, cron_type) in enumerate(due, 1):
                 if instant > clock.now():
                     clock.advance_to(instant)
-                results = run_cron(sim, cron_type)
+                results, launched = _run_cron(sim, cron_type)
                 runs.append({"at": instant, "type": cron_type, "results": results})
-                if wait and sim.tasks.pending():
-                    sim.tasks.wait_session(None)
+                if wait:
+                    for session_id in sorted(launched):
+                        sim.tasks.wait_session(session_id)
                 if report is not None:
                     report(done, len(due), instant, cron_type)
             if end > clock.now():

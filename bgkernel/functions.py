@@ -110,11 +110,17 @@ def all_variables(**kwargs: Any) -> dict:
 
 
 def message(*pargs: Any, **kwargs: Any) -> None:
-    question = pargs[0] if pargs else kwargs.get("question", "")
-    subquestion = pargs[1] if len(pargs) > 1 else kwargs.get("subquestion", "")
-    raise MessageSignal(str(question), str(subquestion), show_exit=kwargs.get("show_exit", True),
-                        show_leave=kwargs.get("show_leave", False),
-                        show_restart=kwargs.get("show_restart", True), url=kwargs.get("url"),
+    """A one-off screen (docassemble's QuestionError): an Exit button unless ``show_exit``
+    is False or ``show_leave=True`` leaves it unsaid; Leave if asked; Restart unless False."""
+    question = pargs[0] if pargs else kwargs.get("question", "Question not specified")
+    subquestion = pargs[1] if len(pargs) > 1 else kwargs.get("subquestion")
+    url = pargs[2] if len(pargs) > 2 else kwargs.get("url")
+    show_leave = kwargs.get("show_leave")
+    show_exit = kwargs.get("show_exit")
+    show_exit = show_exit is not False and not (show_leave is True and show_exit is None)
+    raise MessageSignal(str(question), "" if subquestion is None else str(subquestion),
+                        show_exit=show_exit, show_leave=bool(show_leave),
+                        show_restart=kwargs.get("show_restart") is not False, url=url,
                         buttons=kwargs.get("buttons"), reload=kwargs.get("reload"))
 
 
@@ -271,9 +277,10 @@ def comma_list(*items: Any, comma_string: str = ", ") -> str:
     return comma_string.join(str(v) for v in _flatten(items))
 
 
-def indent(text: Any, by: int = 4) -> str:
-    pad = " " * by
-    return "".join(pad + line + "\n" for line in str(text).replace("\r", "").splitlines())
+def indent(text: Any, by: int | None = None) -> str:
+    """Every line of ``text`` prefixed by ``by`` (4) spaces; no newline is added (as docassemble)."""
+    pad = " " * (4 if by is None else by)
+    return pad + str(text).replace("\r", "").replace("\n", "\n" + pad)
 
 
 def word(text: Any, **kwargs: Any) -> str:

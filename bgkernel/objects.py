@@ -24,6 +24,7 @@ import re
 import secrets
 import string
 import sys
+from decimal import Decimal
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -35,7 +36,8 @@ from .grammar import GroupWords, IndividualWords, ObjectWords, PersonWords
 __all__ = [
     "DAObject", "DAObjectPlusParameters", "DAEmpty", "DAList", "DADict", "DAOrderedDict",
     "DASet", "Name", "IndividualName", "Person", "Individual", "Address", "Thing",
-    "DALazyTemplate", "DAFile", "DAFileList", "DAFileCollection", "DAStaticFile",
+    "DALazyTemplate", "DAFile", "DAFileList", "DAFileCollection", "DAStaticFile", "Value",
+    "PeriodicValue", "DALink",
 ]
 # The names interview code sees (bgkernel.library installs __all__).  Also public, for the
 # engine: reset_gathering_mode, get_gathering_mode, set_gathering_mode.
@@ -302,6 +304,10 @@ class DAObject(ObjectWords):
     initialize_attribute = initializeAttribute
     reinitialize_attribute = reInitializeAttribute
 
+    def as_serializable(self) -> dict:
+        """The object as JSON-ready data: its class, instanceName and attributes."""
+        return _serializable(self)
+
     def delattr(self, *names: str) -> None:
         """Delete attributes that exist; missing ones are ignored."""
         for name in names:
@@ -328,6 +334,26 @@ class DAObject(ObjectWords):
 
     def __lt__(self, other) -> bool:
         return str(self) < (str(other) if isinstance(other, DAObject) else other)
+
+
+def _serializable(value: Any, _depth: int = 0) -> Any:
+    if _depth > 20:
+        return None
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, DAObject):
+        data = {"_class": type(value).__name__, "instanceName": value.instanceName}
+        items = value.__dict__.items()
+        data.update((k, _serializable(v, _depth + 1)) for k, v in items
+                    if not k.startswith("_") and k not in ("instanceName", "attrList"))
+        return data
+    if isinstance(value, dict):
+        return {str(k): _serializable(v, _depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_serializable(v, _depth + 1) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 class DAEmpty:
@@ -512,6 +538,20 @@ class _Gatherer(GroupWords, DAObject):
         self._trigger_gather()
         return comma_and_list(self._items(), **kwargs)
 
+    def add_action(self, label: str | None = None, message: str | None = None,
+                   url_only: bool = False, icon: Any = "plus-circle", color: str | None = None,
+                   size: str = "sm", block: bool | None = None, classname: str | None = None) -> str:
+        """A button (or with ``url_only`` its URL) running the action that adds an item."""
+        from .functions import url_action
+        from .urls import button_link
+        kind = "dict" if isinstance(self.elements, dict) else "list"
+        url = url_action(f"_da_{kind}_add", **{kind: self.instanceName})
+        if url_only:
+            return url
+        text = label or message or ("Add another" if self.elements else "Add an item")
+        return button_link(url, str(text), icon=icon, color=color or "secondary", size=size,
+                           block=bool(block), classname=classname)
+
     def _items(self) -> list:
         return list(self.elements)
 
@@ -682,6 +722,36 @@ class DAList(_Gatherer):
         """The item, or a blank DAEmpty when out of range."""
         self._trigger_gather()
         return self[index] if index < len(self.elements) else DAEmpty()
+
+    def filter(self, *pargs, **kwargs) -> DAList:
+        """A gathered copy holding the items whose attributes equal the keywords."""
+        import copy
+        self._trigger_gather()
+        kept = [item for item in self.elements
+                if all(getattr(item, key) == val for key, val in kwargs.items())]
+        new = copy.copy(self)
+        object.__setattr__(new, "instanceName", pargs[0] if pargs else self.instanceName)
+        new.elements = kept
+        new.gathered = True
+        if not kept:
+            new.there_are_any = False
+        return new
+
+    def __add__(self, other):
+        """A new, gathered list of both lists' items (a plain list when ``other`` is one)."""
+        if isinstance(other, DAEmpty):
+            return self
+        self._trigger_gather()
+        if isinstance(other, DAList):
+            other._trigger_gather()
+            return DAList(elements=self.elements + other.elements, auto_gather=False)
+        return self.elements + list(other)
+
+    def __radd__(self, other):
+        if isinstance(other, DAEmpty):
+            return self
+        self._trigger_gather()
+        return list(other) + self.elements
 
     def union(self, other) -> DASet:
         self._trigger_gather()
@@ -1099,6 +1169,17 @@ class IndividualName(Name):
     def firstlast(self) -> str:
         return f"{self.first} {self.last}" if self.uses_parts else self.full()
 
+    def lastfirst(self) -> str:
+        """``Vader, Darth`` (with the suffix after the last name, the middle initial last)."""
+        if not self.uses_parts:
+            return super().full()
+        text = str(self.last)
+        if self._part("suffix"):
+            text += " " + self._part("suffix")
+        text += ", " + str(self.first)
+        initial = self.middle_initial()
+        return text + (" " + initial if initial else "")
+
 class Address(DAObject):
     """A postal address: address, unit, city, state, zip.  ``str()`` is one line."""
 
@@ -1225,6 +1306,49 @@ class Thing(DAObject):
 
     def __str__(self) -> str:
         return str(self.name.full())
+
+
+class Value(DAObject):
+    """An amount that may not exist: ``exists`` (asked first), then ``value``."""
+
+    def amount(self) -> Decimal:
+        return Decimal(str(self.value)) if self.exists else Decimal(0)
+
+    def __str__(self) -> str:
+        return str(self.amount())
+
+    def __float__(self) -> float:
+        return float(self.amount())
+
+    def __int__(self) -> int:
+        return int(self.amount())
+
+    def __eq__(self, other) -> bool:
+        return float(self) == float(other)
+
+    def __lt__(self, other) -> bool:
+        return float(self) < float(other)
+
+    __hash__ = DAObject.__hash__
+
+
+class PeriodicValue(Value):
+    """An amount paid ``period`` times a year; ``amount()`` is per year (or per ``period_to_use``)."""
+
+    def amount(self, period_to_use: Any = 1) -> Decimal:
+        if not self.exists:
+            return Decimal(0)
+        return Decimal(str(self.value)) * Decimal(str(self.period)) / Decimal(str(period_to_use))
+
+
+class DALink(DAObject):
+    """A hyperlink: ``url`` and ``anchor_text``, shown as a Markdown link."""
+
+    def show(self) -> str:
+        return f"[{self.anchor_text}]({self.url})"
+
+    def __str__(self) -> str:
+        return self.show()
 
 
 # --- templates ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ that may already have sent an e-mail or written the session, and it cannot tell 
 task killed the worker when one calls ``os._exit``.  So neither: the tasks still go
 through joblib's loky pool (``joblib.executor.get_memmapping_executor(n)``, never
 ``loky.get_reusable_executor()``, F8), but the loky worker *forks one child per task*
-(:func:`bgkernel.pool_worker.run_forked`) and supervises it:
+(:mod:`bgkernel.pool_fork`) and supervises it:
 
 * ``terminate()`` kills that child's process group; the loky worker reports the death,
   its pool never notices, every other task goes on.  A task not yet started is
@@ -28,9 +28,13 @@ through joblib's loky pool (``joblib.executor.get_memmapping_executor(n)``, neve
   queued calls, so ``Future.cancel()`` alone is not enough).
 * A child that dies on its own (``os._exit``, SIGKILL, segfault) becomes a
   ``WorkerLostError`` outcome with its exit code or signal; nothing else is affected.
-* Forking the single-threaded loky worker costs ~2 ms, so warm dispatch stays a few
-  ms; fork is safe there (unlike in a kernel: threads, zmq).  The function's module was
-  imported by unpickling in the loky worker, so children inherit it warm.
+* Fork is safe in the single-threaded loky worker (unlike in a kernel: threads, zmq).
+  Its 2-6 ms stay off the dispatch path: each worker keeps one *spare* child forked in
+  advance, waiting for its spec on a pipe; the next spare is forked while the task
+  runs.  Measured (``benchmarks/pool_bench.py``, loaded 2-core VM): dispatch median
+  2-3 ms; 100 x 0.1 s on 4 workers 1.08-1.14x the ideal (bare loky: 1.02x).
+* Modules the worker imported (unpickling a task imports its function's module) are
+  inherited warm by later children.
 * Output is captured at the file-descriptor level (prints, ``logging``, C code and
   subprocesses alike) and survives the child's death.
 
@@ -49,6 +53,11 @@ Frozen ``datetime`` values in a result come back as real ``datetime`` objects.
 ``terminate()`` in other backends: ``threading`` and cf pools can only dequeue;
 ``inline`` tasks have finished when ``submit`` returns; dask futures cannot be revoked
 (``Future.cancel()`` there leaves the running task going, dask#3681): ``False``.
+In a foreign process pool a task that kills its process takes that pool's other
+in-flight tasks with it (``BrokenProcessPool``); each is reported as ``WorkerLostError``.
+
+Call :meth:`Pool.shutdown` (or use ``with Pool(...)``): it stops the pool's two
+daemon threads (callbacks; loky start reports) and removes its control folder.
 """
 from __future__ import annotations
 
@@ -59,7 +68,7 @@ import pickle
 import queue
 import threading
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
@@ -165,7 +174,7 @@ class _Dispatcher:
 
     def __init__(self, threaded: bool):
         self._threaded = threaded
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -408,22 +417,21 @@ class Pool:
             note = report.note or "revoked before it started"
             return self._revoked(record, f"task was {note}" if note.startswith("revoked")
                                  else f"task did not run: {note}", report)
-        common = dict(output=report.output, pid=report.pid, started=report.started,
-                      finished=report.finished or now())
+        ran = TaskOutcome(task_id, False, output=report.output, pid=report.pid,
+                          started=report.started, finished=report.finished or now())
         if report.payload is None:
             if record.terminating:
                 return self._revoked(record, f"task was terminated: process {report.pid} "
                                      f"{report.note}", report)
-            return TaskOutcome(task_id, False, error_type=WORKER_LOST, error_message=(
-                f"task process {report.pid} {report.note} before reporting a result"), **common)
+            return replace(ran, error_type=WORKER_LOST, error_message=(
+                f"task process {report.pid} {report.note} before reporting a result"))
         try:
             data = pickle.loads(report.payload)
         except Exception as exc:
-            return TaskOutcome(task_id, False, error_type=type(exc).__name__,
-                               error_message=f"the task's result cannot be unpickled here: {exc}",
-                               error_trace=traceback.format_exc(), **common)
+            return replace(ran, error_type=type(exc).__name__,
+                           error_message=f"the task's result cannot be unpickled here: {exc}",
+                           error_trace=traceback.format_exc())
         if data["ok"]:
-            return TaskOutcome(task_id, True, value=data["value"], **common)
-        return TaskOutcome(task_id, False, error_type=data["error_type"],
-                           error_message=data["error_message"], error_trace=data["error_trace"],
-                           **common)
+            return replace(ran, ok=True, value=data["value"])
+        return replace(ran, error_type=data["error_type"], error_message=data["error_message"],
+                       error_trace=data["error_trace"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from typing import Any
 
@@ -89,7 +90,8 @@ class _Ctx:
             return None
         if isinstance(value, (dict, list)):
             raise self.error(f"'{key}' must be text, not a {type(value).__name__}", key)
-        return Text(value, self.file, self.line_of(key) if key else self.raw.line)
+        # The first line of the text itself, so Mako's line numbers add up to the file's.
+        return Text(value, self.file, self.line_of(key, body=True) if key else self.raw.line)
 
     def expr(self, value: Any, key: str) -> Expr:
         if not isinstance(value, (str, int, float, bool)):
@@ -119,8 +121,11 @@ def read_block(raw: RawBlock, index: int, counter: list[int]) -> Block:
     ctx = _Ctx(raw)
     unknown = [k for k in data if k not in KNOWN_KEYS]
     if unknown:
-        raise ctx.error(f"unknown key{'s' if len(unknown) > 1 else ''} "
-                        f"{', '.join(repr(k) for k in unknown)} in this block", unknown[0])
+        hints = [f"{k!r} (did you mean {' or '.join(repr(m) for m in close)}?)" if close else repr(k)
+                 for k in unknown
+                 for close in [difflib.get_close_matches(k, sorted(KNOWN_KEYS), n=2, cutoff=0.75)]]
+        raise ctx.error(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(hints)} "
+                        "in this block", unknown[0])
     counter[0] += 1
     block_id = str(data["id"]).strip() if data.get("id") is not None else None
     is_question_like = any(k in data for k in ("question", "code", "objects", "template", "data",

@@ -42,6 +42,7 @@ class ScreenField:
     enabled: bool = True
     js_enable_if: str | None = None
     show_if: Any = None
+    none_of_the_above: Any = True      # checkboxes: False, True or its label
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 from .answers import Submission, apply_submission, plan_answer, plan_press
@@ -21,6 +23,15 @@ _COMMAND_KINDS = {"exit", "leave", "restart", "refresh", "logout", "exit_logout"
                   "wait", "signin", "register", "interview_exit", "continue"}
 
 
+def _serialized(method: Callable) -> Callable:
+    """One gesture at a time per session (a notebook cell and a timer thread may race)."""
+    @functools.wraps(method)
+    def wrapper(self: "Session", *args: Any, **kwargs: Any) -> Any:
+        with self._gesture:
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class Session:
     """A running interview session (see DESIGN.md for the public names)."""
 
@@ -34,6 +45,7 @@ class Session:
         self._flash: list[str] = []
         self._targets: dict[str, str] = {}
         self._pending: dict[str, Any] = {}
+        self._gesture = threading.RLock()
         self.deleted = False
         self.last_error: Exception | None = None
 
@@ -45,9 +57,10 @@ class Session:
 
     @property
     def screen(self) -> Screen:
-        if self._screen is None:
-            self.refresh()
-        return self._screen
+        with self._gesture:
+            if self._screen is None:
+                self.refresh()
+            return self._screen
 
     @property
     def variables(self) -> dict:
@@ -76,6 +89,7 @@ class Session:
         from .timeline_frames import ordered
         return ordered(self.sim.recorder.to_frame(session=self.id))
 
+    @_serialized
     def notifications(self) -> list[dict]:
         """Pop what a browser would receive from background tasks at its next check-in."""
         items = self.sim.tasks.pop_notifications(self.id)
@@ -88,6 +102,7 @@ class Session:
 
     # --- steps --------------------------------------------------------------------------------
 
+    @_serialized
     def answer(self, values: dict | None = None, /, **kwargs: Any) -> Screen:
         """Submit the current screen with ``values`` (Python values or browser strings)."""
         merged = {**(values or {}), **kwargs}
@@ -96,6 +111,7 @@ class Session:
         self.sim.record(self.id, "answer", screen.block or "", _brief(merged))
         return self._submit(screen, sub)
 
+    @_serialized
     def press(self, label_or_value: Any) -> Screen:
         """Press a button (by label, value or command)."""
         screen = self.screen
@@ -107,15 +123,18 @@ class Session:
             return self._command_button(sub.command)
         return self._submit(screen, sub)
 
+    @_serialized
     def action(self, name: str, **arguments: Any) -> Screen:
         """Run an action, as following a ``url_action()`` link does."""
         self.sim.record(self.id, "action", name, _brief(arguments))
         return self._run(action=name, arguments=arguments, new_step=True)
 
+    @_serialized
     def refresh(self) -> Screen:
         """Re-evaluate the current screen (reload, a refresh button, ``refresh`` notification)."""
         return self._run(new_step=False)
 
+    @_serialized
     def back(self) -> Screen:
         """docassemble's Back button: drop the newest step and show the previous screen."""
         with self.sim.locks.hold(self.id, "back"):
@@ -127,6 +146,7 @@ class Session:
         self._draft.clear()
         return self._run(new_step=False, prior=prior)
 
+    @_serialized
     def checkin(self, changed: str | None = None, initial: bool = False, **raw_fields: Any) -> list[dict]:
         """A browser's check-in: the screen's ``check in`` action with the form's raw values."""
         from .checkin import run_checkin

@@ -216,7 +216,8 @@ class Simulator:
     # --- mail -------------------------------------------------------------------------------------
 
     @property
-    def outbox(self) -> list:
+    def outbox(self) -> Any:
+        """The e-mails ``send_email`` sent: a ``bgkernel.mail.Outbox`` (a sequence of SentEmail)."""
         return self.services.outbox
 
     def deliver_email(self, to: str | None = None, subject: str = "", body: str = "", sender: str = "",

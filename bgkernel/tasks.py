@@ -52,10 +52,12 @@ class BackgroundResult:
 class BackgroundTask:
     """What ``background_action()`` returns (docassemble's MyAsyncResult); saved with the answers."""
 
-    def __init__(self, task_id: str, session_id: str | None, store_path: str | None):
+    def __init__(self, task_id: str, session_id: str | None, store_path: str | None,
+                 action: str | None = None):
         self.id = task_id
         self.session_id = session_id
         self.store_path = store_path
+        self.action = action
         self._cached_result: BackgroundResult | None = None
 
     def __repr__(self) -> str:
@@ -171,7 +173,7 @@ class TaskManager:
         task_id = uuid.uuid4().hex
         ctx.launched.append({"id": task_id, "action": action, "notification": notification,
                              "arguments": dict(arguments), "user": ctx.user})
-        return BackgroundTask(task_id, ctx.session_id, self.sim.store.path)
+        return BackgroundTask(task_id, ctx.session_id, self.sim.store.path, action)
 
     def dispatch(self, session: "Session", ctx: RunContext) -> None:
         """Submit what the evaluation launched (it has saved)."""
@@ -221,7 +223,8 @@ class TaskManager:
             return
         record.started_recorded = True
         sim = self.sim
-        ago = time.time() - (started + record.start_delay)
+        from .clock import real_now   # time.time() reads the calendar inside a freeze (advance)
+        ago = real_now().timestamp() - (started + record.start_delay)
         started_wall = sim.clock.wall() - ago
         sim.recorder.record(record.session_id, "task_started", record.action, f"pid {pid}",
                             max(started_wall - record.queued_wall, 0.0), wall=started_wall,
@@ -432,7 +435,7 @@ class TaskManager:
     def for_session(self, session_id: str) -> list[BackgroundTask]:
         with self._lock:
             ids = list(self._by_session.get(session_id, ()))
-        return [BackgroundTask(i, session_id, self.sim.store.path) for i in ids]
+        return [BackgroundTask(i, session_id, self.sim.store.path, self._records[i].action) for i in ids]
 
     def pop_notifications(self, session_id: str) -> list[dict]:
         with self._lock:
@@ -461,9 +464,11 @@ class TaskManager:
         return True
 
     def shutdown(self) -> None:
+        """Stop the pool: tasks still queued or running are revoked (a closed simulator
+        has no server left to deliver their results to)."""
         _MANAGERS.pop(self.sim.store.path, None)
         if self._pool is not None:
-            self._pool.shutdown(wait=False)
+            self._pool.shutdown(wait=False, terminate=True)
 
 
 class BackgroundAction(DAObject):

@@ -16,6 +16,7 @@ need a server (SMS, OCR, PDF tools ...).  bgkernel has no web server, so:
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,11 +26,13 @@ from urllib.parse import urlencode
 
 from .context import current, default_timezone
 from .errors import DAError
+from .words import ensure_definition
 
 __all__ = [
     "url_of", "interview_url", "interview_url_action", "interview_url_as_qr",
     "interview_url_action_as_qr", "qr_code", "referring_url", "action_menu_item",
-    "action_button_html", "set_parts", "set_title", "set_progress", "get_progress", "device",
+    "action_button_html", "set_parts", "set_title", "update_terms", "set_progress",
+    "get_progress", "device",
     "language_from_browser", "get_language", "set_language", "get_dialect", "get_voice",
     "set_country", "get_country", "get_locale", "set_locale", "update_locale", "language_name",
     "session_tags", "server_capabilities", "set_live_help_status", "chat_partners_available",
@@ -41,6 +44,8 @@ __all__ = [
     "initiate_sms_session", "terminate_sms_session", "write_record", "read_records",
     "delete_record", "map_of", "interview_list", "run_python_module",
 ]
+
+logger = logging.getLogger("bgkernel.interview")
 
 
 def _internal() -> dict:
@@ -191,32 +196,31 @@ _COLORS = ("primary", "secondary", "tertiary", "success", "danger", "warning", "
            "dark", "link")
 
 
-def action_button_html(url: str, icon: str | None = None, color: str = "success",
-                       size: str = "sm", block: bool = False, label: str = "Edit",
-                       classname: str | None = None, new_window: Any = None,
-                       id_tag: str | None = None) -> str:
-    """A Bootstrap button linking to ``url``, as docassemble writes it."""
-    classes = ["btn"]
-    if size != "md":
-        classes.append("btn-" + (size if size in ("sm", "lg") else "sm"))
-    classes.append("btn-" + (color if color in _COLORS else "dark"))
-    if block:
-        classes.append("btn-block")
-    if classname:
-        classes.append(str(classname))
-    attrs = f'href="{url}"'
-    if new_window is True:
-        attrs += ' target="_blank"'
-    elif isinstance(new_window, str):
-        attrs += f' target="{new_window}"'
-    if id_tag:
-        attrs += f' id="{id_tag}"'
+def button_link(url: str, label: str, icon: Any = None, color: str = "success", size: str = "sm",
+                block: bool = False, classname: str | None = None, target: str = "") -> str:
+    """A link styled as a Bootstrap button, in docassemble's markup (``btn-darevisit``)."""
+    classes = "btn" + ("" if size == "md" else " btn-" + (size if size in ("sm", "lg") else "sm"))
+    classes += (" btn-block" if block else "") + " btn-" + (color if color in _COLORS else "dark")
+    classes += " btn-darevisit" + (" " + str(classname) if classname else "")
     icon_html = ""
     if isinstance(icon, str):
         name = icon if icon.startswith(("fa-", "fas ", "far ", "fab ")) else "fa-solid fa-" + icon
         icon_html = f'<i class="{name}"></i> '
-    text = label if isinstance(label, str) else "Edit"
-    return f'<a {attrs} class="{" ".join(classes)} btn-darevisit">{icon_html}{text}</a>'
+    return f'<a {target}href="{url}" class="{classes}">{icon_html}{label}</a>'
+
+
+def action_button_html(url: str, icon: str | None = None, color: str = "success",
+                       size: str = "sm", block: bool = False, label: str = "Edit",
+                       classname: str | None = None, new_window: Any = None,
+                       id_tag: str | None = None) -> str:
+    """A button linking to ``url`` (``new_window``: True, False or a target name)."""
+    target = {True: 'target="_blank" ', False: 'target="_self" '}.get(new_window, "") \
+        if isinstance(new_window, bool) else (f'target="{new_window}" ' if new_window else "")
+    html = button_link(url, label if isinstance(label, str) else "Edit", icon=icon, color=color,
+                       size=size, block=block, classname=classname, target=target)
+    if id_tag is not None:
+        html = html.replace(f'href="{url}"', f'href="{url}" id="{id_tag}"', 1)
+    return html + " "
 
 
 # --- page parts and progress ----------------------------------------------------------------------
@@ -243,6 +247,20 @@ set_title = set_parts
 def page_parts() -> dict:
     """What set_parts() set in this session (for the screen builder)."""
     return dict(_internal().get("page parts", {}))
+
+
+def update_terms(dictionary: Any, auto: bool = False, language: str = "*") -> None:
+    """Add glossary terms (``{term: definition}`` or a list of them) for this session's pages."""
+    kind = "autoterms" if auto else "terms"
+    terms = _internal().setdefault(kind, {}).setdefault(language, {})
+    items = dictionary if isinstance(dictionary, list) else [dictionary]
+    for item in items:
+        if isinstance(item, dict) and "phrases" in item and "definition" in item:
+            pairs = [(phrase, item["definition"]) for phrase in item["phrases"]]
+        else:
+            pairs = list(item.items())
+        for phrase, definition in pairs:
+            terms[str(phrase).lower()] = {"definition": str(definition)}
 
 
 def set_progress(number: Any) -> None:
@@ -311,8 +329,9 @@ def set_country(country: str) -> None:
 
 
 def get_country() -> str:
-    ctx = current()
-    return ctx.extra.get("country") or str(ctx.config.get("country", "US"))
+    """The country set_country() gave this evaluation, else the configured one (``US``)."""
+    from .geography import get_country as configured_country
+    return current().extra.get("country") or configured_country()
 
 
 def set_locale(*pargs: Any, **overrides: Any) -> None:
@@ -426,15 +445,21 @@ def dispatch(var: str) -> bool:
 
 # --- services a docassemble server provides -------------------------------------------------------
 
+def send_sms(to: Any = None, body: Any = None, template: Any = None, **kwargs: Any) -> bool:
+    """False, as docassemble answers when no Twilio account is configured."""
+    logger.info("send_sms: bgkernel has no SMS service; the message was not sent")
+    return False
+
+
 def _unavailable(name: str, what: str) -> Callable[..., Any]:
     def service(*pargs: Any, **kwargs: Any) -> Any:
+        ensure_definition(*pargs, *kwargs.values())   # undefined arguments are sought first
         raise DAError(f"{name}() is not available in bgkernel: it needs {what}")
     service.__name__ = service.__qualname__ = name
     service.__doc__ = f"Not available in bgkernel (docassemble needs {what})."
     return service
 
 
-send_sms = _unavailable("send_sms", "a Twilio account")
 send_fax = _unavailable("send_fax", "a Twilio fax account")
 get_sms_session = _unavailable("get_sms_session", "a Twilio account")
 initiate_sms_session = _unavailable("initiate_sms_session", "a Twilio account")

@@ -11,9 +11,10 @@ short phrase helpers (``his``, ``do_you``, ``does_a_b`` ...) that only
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "ordinal", "ordinal_number", "nice_number", "quantity_noun", "noun_plural", "noun_singular",
@@ -22,6 +23,27 @@ __all__ = [
     "single_to_double_newlines", "single_paragraph", "quote_paragraphs", "verbatim", "alpha",
     "roman", "item_label", "plain", "bold", "italic", "yesno", "noyes", "currency_symbol",
 ]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def ensure_definition(*values: Any) -> None:
+    """Raise the NameError an undefined template name carries, so the engine seeks it.
+
+    A template's undefined name arrives here as a stand-in object (``${ ordinal(i) }``
+    with ``i`` not yet defined); docassemble's language functions refuse it first thing.
+    """
+    for value in values:
+        if type(value).__name__ == "Undefined":
+            str(value)
+
+
+def _defined(func: _F) -> _F:
+    @functools.wraps(func)
+    def checked(*pargs: Any, **kwargs: Any) -> Any:
+        ensure_definition(*pargs, *kwargs.values())
+        return func(*pargs, **kwargs)
+    return checked  # type: ignore[return-value]
 
 # --- numbers ------------------------------------------------------------------------------
 
@@ -70,6 +92,7 @@ def _ordinal_digits(n: int) -> str:
     return f"{n}{suffix}"
 
 
+@_defined
 def ordinal_number(number: Any, use_word: bool | None = None, capitalize: bool = False,
                    **kwargs: Any) -> str:
     """``8`` → ``eighth``; from 11 on, digits (``23rd``) unless ``use_word``."""
@@ -82,11 +105,13 @@ def ordinal_number(number: Any, use_word: bool | None = None, capitalize: bool =
     return _cap(text) if capitalize else text
 
 
+@_defined
 def ordinal(index: Any, **kwargs: Any) -> str:
     """The ordinal of a zero-based index: ``ordinal(0)`` is ``first``."""
     return ordinal_number(int(float(index)) + 1, **kwargs)
 
 
+@_defined
 def nice_number(number: Any, capitalize: bool = False, use_word: bool | None = None,
                 **kwargs: Any) -> str:
     """Whole numbers 0 to 10 as words; otherwise digits with thousands separators."""
@@ -105,6 +130,7 @@ def nice_number(number: Any, capitalize: bool = False, use_word: bool | None = N
     return f"{value:,.2f}".rstrip("0")
 
 
+@_defined
 def quantity_noun(number: Any, noun: str, as_integer: bool = True, capitalize: bool = False,
                   **kwargs: Any) -> str:
     """``quantity_noun(2, 'apple')`` → ``two apples``."""
@@ -189,6 +215,7 @@ def _count(target: Any) -> Any:
     return 2 if target else 1
 
 
+@_defined
 def noun_plural(noun: Any, *pargs: Any, noun_is_singular: bool = False, capitalize: bool = False,
                 **kwargs: Any) -> str:
     """``noun_plural('fish')`` → ``fish``; with a count of 1 the noun as given."""
@@ -199,6 +226,7 @@ def noun_plural(noun: Any, *pargs: Any, noun_is_singular: bool = False, capitali
     return _cap(text) if capitalize else text
 
 
+@_defined
 def noun_singular(noun: Any, *pargs: Any, capitalize: bool = False, **kwargs: Any) -> str:
     """``noun_singular('apples')`` → ``apple``; with a count other than 1, unchanged."""
     if pargs and _count(pargs[0]) != 1:
@@ -230,6 +258,7 @@ def _article(phrase: str) -> str:
     return "an" if lower[0] in "aeiou" else "a"
 
 
+@_defined
 def indefinite_article(noun: Any, capitalize: bool = False, **kwargs: Any) -> str:
     """``indefinite_article('apple')`` → ``an apple``."""
     text = _article(str(noun)) + " " + str(noun)
@@ -312,12 +341,14 @@ def _conjugate(verb: Any, tense: str, past: bool) -> str:
     return " ".join([form, *rest])
 
 
+@_defined
 def verb_present(verb: Any, tense: str = "3sg", capitalize: bool = False, **kwargs: Any) -> str:
     """``verb_present('be')`` → ``is``; tenses as docassemble's: 1sg, 2sg, 3sg, pl, 3pl ..."""
     text = _conjugate(verb, str(tense), past=False)
     return _cap(text) if capitalize else text
 
 
+@_defined
 def verb_past(verb: Any, tense: str = "3sgp", capitalize: bool = False, **kwargs: Any) -> str:
     """``verb_past('eat')`` → ``ate``; tenses 1sgp, 2sgp, 3sgp, ppl, 3ppl ..."""
     text = _conjugate(verb, str(tense), past=True)
@@ -330,6 +361,7 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if len(text) > 1 else text
 
 
+@_defined
 def capitalize(text: Any, **kwargs: Any) -> str:
     """The first letter in upper case (a one-letter string is left as it is)."""
     return _cap(str(text))
@@ -339,6 +371,7 @@ _SMALL_WORDS = frozenset("a an and as at but by en for if in nor of on or per th
                          "vs vs.".split())
 
 
+@_defined
 def title_case(text: Any, **kwargs: Any) -> str:
     """``the politics of turtles`` → ``The Politics of Turtles``."""
     words = str(text).split(" ")
@@ -364,6 +397,7 @@ def name_suffix() -> list[str]:
     return ["Jr", "Sr", "II", "III", "IV", "V", "VI"]
 
 
+@_defined
 def fix_punctuation(text: Any, mark: str | None = None, other_marks: Any = None) -> str:
     """End the text with ``mark`` (``.``) unless it already ends with a punctuation mark."""
     text = str(text).rstrip()
@@ -374,6 +408,7 @@ def fix_punctuation(text: Any, mark: str | None = None, other_marks: Any = None)
     return text + mark
 
 
+@_defined
 def add_separators(*items: Any, separator: str = ";", last_separator: str = "; and",
                    end_mark: str = ".") -> list[str]:
     """``['a', 'b', 'c']`` → ``['a;', 'b; and', 'c.']``."""
@@ -393,6 +428,7 @@ def add_separators(*items: Any, separator: str = ";", last_separator: str = "; a
     return texts
 
 
+@_defined
 def space_to_underscore(text: Any) -> str:
     """A safe file name: ASCII letters, digits, ``._-``; spaces become underscores."""
     ascii_text = str(text).encode("ascii", errors="ignore").decode()
@@ -400,19 +436,23 @@ def space_to_underscore(text: Any) -> str:
     return cleaned.strip("._")
 
 
+@_defined
 def single_to_double_newlines(text: Any) -> str:
     return re.sub(r"[\n\r]+", "\n\n", str(text))
 
 
+@_defined
 def single_paragraph(text: Any) -> str:
     return re.sub(r"[\n\r]+", " ", str(text))
 
 
+@_defined
 def quote_paragraphs(text: Any) -> str:
     """Each line as a Markdown block quote."""
     return "> " + re.sub(r"[\n\r]+", "\n> ", str(text).strip())
 
 
+@_defined
 def verbatim(text: Any) -> str:
     """The text with Markdown and HTML characters escaped, paragraphs as ``<br>``."""
     text = str(text).strip()
@@ -425,6 +465,7 @@ def verbatim(text: Any) -> str:
     return re.sub(r"\r?\n(\r?\n)+", "<br>", text)
 
 
+@_defined
 def alpha(index: int, case: str | None = None) -> str:
     """``alpha(0)`` → ``A``; ``alpha(26)`` → ``AA``."""
     n, letters = index + 1, ""
@@ -434,6 +475,7 @@ def alpha(index: int, case: str | None = None) -> str:
     return letters.lower() if case == "lower" else letters
 
 
+@_defined
 def roman(index: int, case: str | None = None) -> str:
     """``roman(0)`` → ``I``; the index is zero-based."""
     n = index + 1
@@ -448,6 +490,7 @@ def roman(index: int, case: str | None = None) -> str:
     return out.lower() if case == "lower" else out
 
 
+@_defined
 def item_label(index: int, level: int | None = None, punctuation: bool = True) -> str:
     """Outline labels by level: ``I.``, ``A.``, ``1.``, ``a)``, ``(1)``, ``(a)``, ``i)``."""
     level = int(float(level or 0)) % 7
@@ -464,28 +507,33 @@ def _blank(value: Any) -> bool:
     return value is None or str(value).strip() == "" or type(value).__name__ == "DAEmpty"
 
 
+@_defined
 def plain(text: Any, default: Any = None) -> Any:
     return (default if default is not None else "") if _blank(text) else text
 
 
+@_defined
 def bold(text: Any, default: Any = None) -> str:
     if _blank(text):
         return "" if default is None else f"**{default}**"
     return "**" + str(text).replace("*", "") + "**"
 
 
+@_defined
 def italic(text: Any, default: Any = None) -> str:
     if _blank(text):
         return "" if default is None else f"_{default}_"
     return "_" + str(text).replace("_", "") + "_"
 
 
+@_defined
 def yesno(value: Any, invert: bool = False) -> str:
     if value is None or value == "" or type(value).__name__ == "DAEmpty":
         return ""
     return "Yes" if bool(value) != bool(invert) else "No"
 
 
+@_defined
 def noyes(value: Any, invert: bool = False) -> str:
     return yesno(value, invert=not invert)
 
@@ -496,6 +544,7 @@ def currency_symbol(**kwargs: Any) -> str:
 
 # --- people ---------------------------------------------------------------------------------
 
+@_defined
 def salutation(person: Any, with_name: bool = False, with_name_and_punctuation: bool = False,
                **kwargs: Any) -> str:
     """``Ms.``, ``Mr.``, ``Dr.`` or ``Judge`` for an Individual; optionally with the last name."""
@@ -521,6 +570,7 @@ def salutation(person: Any, with_name: bool = False, with_name_and_punctuation: 
     return text
 
 
+@_defined
 def possessify(owner: Any, target: Any, plural: bool = False, capitalize: bool = False,
                **kwargs: Any) -> str:
     """``possessify('the judge', 'order')`` → ``the judge's order``."""
@@ -528,6 +578,7 @@ def possessify(owner: Any, target: Any, plural: bool = False, capitalize: bool =
     return owner_text + ("' " if plural else "'s ") + str(target)
 
 
+@_defined
 def possessify_long(owner: Any, target: Any, capitalize: bool = False, **kwargs: Any) -> str:
     """``possessify_long('agent', 'name')`` → ``the name of the agent``."""
     text = f"the {target} of the {owner}"

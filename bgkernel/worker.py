@@ -17,6 +17,8 @@ from .engine import Evaluation, InterviewRuntimeError, NoEndpointError
 from .errors import InterviewError
 from .interview import Interview, load_interview
 from .store import load_answers
+from . import dates as _dates  # noqa: F401,E402 -- before any freeze: a class defined under
+#   freezegun subclasses FakeDatetime, whose isinstance() accepts every datetime
 
 __all__ = ["run_job", "WorkerServices"]
 
@@ -57,7 +59,7 @@ class WorkerServices:
         task_id = uuid.uuid4().hex
         self.launched.append({"id": task_id, "action": action, "notification": ui_notification,
                               "arguments": arguments, "user": ctx.user})
-        return BackgroundTask(task_id, ctx.session_id, ctx.extra.get("store_path"))
+        return BackgroundTask(task_id, ctx.session_id, ctx.extra.get("store_path"), action)
 
     def release_lock(self, session_id: str | None) -> None:
         return None
