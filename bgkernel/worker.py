@@ -22,6 +22,21 @@ from . import dates as _dates  # noqa: F401,E402 -- before any freeze: a class d
 
 __all__ = ["run_job", "WorkerServices"]
 
+
+def _warm() -> None:
+    """Import what every task needs once, in the pool's worker: the per-task processes it
+    forks (see pool.py) inherit these modules instead of importing them again."""
+    from . import library, markup, tasks  # noqa: F401
+    library.names()
+    try:
+        import dateutil.parser  # noqa: F401
+        import babel.dates  # noqa: F401
+    except ImportError:
+        pass
+
+
+_warm()
+
 _interviews: dict[str, Interview] = {}
 _lock = threading.Lock()
 
