@@ -10,9 +10,11 @@ first and this one is never asked.  Otherwise it serves
 * ``docassemble.base.util`` and ``docassemble.base.core``: the library's names (what every
   interview sees);
 * ``docassemble.base.functions``: those, plus the short phrase helpers of
-  :mod:`bgkernel.words` (``his``, ``do_you``, ``does_a_b`` ...);
+  :mod:`bgkernel.grammar` (``his``, ``do_you``, ``does_a_b`` ...);
 * ``docassemble.base.legal``: those, plus the legal objects below (``PartyList``, ``Court``,
   ``Case``, ``Document``);
+* ``docassemble.base.mermaid``: its ``mmdc()``, which needs the Mermaid command line and so
+  raises DAError when called;
 * ``us`` and ``us.states`` (a PyPI package docassemble depends on; interviews write
   ``imports: - us`` for ``us.states.mapping('abbr', 'name')``): the states, the District of
   Columbia and the five inhabited territories, from pycountry, sorted by name.
@@ -102,15 +104,15 @@ class Document(DAObject):
 
 _PACKAGES = ("docassemble", "docassemble.base", "us")
 _MODULES = ("docassemble.base.util", "docassemble.base.core", "docassemble.base.functions",
-            "docassemble.base.legal", "us.states")
+            "docassemble.base.legal", "docassemble.base.mermaid", "us.states")
 _LEGAL = {"PartyList": PartyList, "Court": Court, "Case": Case, "Document": Document}
 
 
 def _names(fullname: str) -> dict[str, Any]:
-    from . import library, words
+    from . import grammar, library
     names = dict(library.names())
     if fullname in ("docassemble.base.functions", "docassemble.base.legal"):
-        names.update(words.PHRASES)
+        names.update(grammar.PHRASES)
     if fullname == "docassemble.base.legal":
         names.update(_LEGAL)
     return names
@@ -133,6 +135,9 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             _fill_us_states(module)
         elif module.__name__ == "us":
             module.__dict__["states"] = importlib.import_module("us.states")
+        elif module.__name__ == "docassemble.base.mermaid":
+            from .urls import mmdc
+            module.__dict__.update(mmdc=mmdc, __all__=["mmdc"])
         elif module.__name__ in _MODULES:
             names = _names(module.__name__)
             module.__dict__.update(names)

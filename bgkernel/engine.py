@@ -91,6 +91,8 @@ class Evaluation:
         self.depth = 0
         self.forgive: set[str] = set()
         self.prepared = False
+        self.where: Block | None = None          # the block that last needed a missing name
+        self.history: list[str] = []             # names sought, for circularity reports
 
     # --- the namespace --------------------------------------------------------------
 
@@ -158,9 +160,9 @@ class Evaluation:
                 return _signal_result(signal)
             if isinstance(outcome, Result):
                 return outcome
+        involved = list(dict.fromkeys(self.history[-20:]))
         raise CircularityError("There appears to be a circularity.  Variables involved: "
-                               + ", ".join(self.ctx.seeking), self.interview.name,
-                               chain=tuple(self.ctx.seeking))
+                               + ", ".join(involved), *self._where(), chain=tuple(involved))
 
     def _step(self, pending_action: bool) -> Any:
         """One pass over the blocks; returns what seeking the first missing name gave."""
@@ -254,12 +256,15 @@ class Evaluation:
         if len(seeking) >= self.recursion_limit:
             raise CircularityError(
                 "There appears to be an infinite loop.  Variables in stack are "
-                + ", ".join(seeking), self.interview.name, chain=tuple(seeking))
+                + ", ".join(seeking), *self._where(), chain=tuple(seeking))
         if name in seeking:
             raise CircularityError(
                 f"Infinite loop: {name} already looked for, where stack is " + ", ".join(seeking),
-                self.interview.name, chain=(*seeking, name))
+                *self._where(), chain=(*seeking, name))
         seeking.append(name)
+        self.history.append(name)
+        if len(self.history) > 50:
+            del self.history[:25]
         try:
             return self._askfor(name, forced)
         finally:
@@ -290,9 +295,9 @@ class Evaluation:
                     continue
                 return outcome
         if forced or name in self.forgive or name == self.ctx.extra.get("forgive"):
+            self._pop_event(name)
             return CONTINUE
-        blocks = self.interview.blocks
-        where = (blocks[0].file, None) if blocks else (self.interview.name, None)
+        where = self._where()
         raise MissingVariableError(
             f"Interview has an error.  There was a reference to a variable '{name}' that could not "
             "be looked up in the question file (for language 'en') or in any of the files "
@@ -333,11 +338,14 @@ class Evaluation:
         if not block.events and self.defined(name):
             saved = eval(name, self.ns)  # noqa: S307
             self.undefine(name)
+        if block.events:
+            self._pop_event(name)        # before the code runs, as docassemble does
         self._run_code(block, iterators)
         if block.events:
             return CONTINUE
         try:
             eval(name, self.ns)  # noqa: S307
+            self._pop_event(name)
             return CONTINUE
         except (NameError, DAAttributeError, DAIndexError) as err:
             other = missing_name(err)
@@ -428,21 +436,17 @@ class Evaluation:
         return None
 
     def ask(self, block: QuestionBlock, iterators: dict[str, str]) -> Result:
+        """The screen for a question.  A name its text needs is sought by the caller: the
+        pass starts again (a mandatory question) or the candidates are tried again."""
         from .asking import build_question
-        while True:
-            try:
-                with self._guard(block):
-                    self.set_iterators(iterators)
-                    self._setup(block)
-                    screen = build_question(self, block, iterators)
-                    for expr in block.need_post:
-                        expr.run(self.ns)
-                    self._check_role(block)
-                return Result("question", asked=Asked(block, dict(iterators)), payload=screen)
-            except _Seek as seek:
-                sub = self.askfor(seek.args[0])
-                if isinstance(sub, Result):
-                    return sub
+        with self._guard(block):
+            self.set_iterators(iterators)
+            self._setup(block)
+            screen = build_question(self, block, iterators)
+            for expr in block.need_post:
+                expr.run(self.ns)
+            self._check_role(block)
+        return Result("question", asked=Asked(block, dict(iterators)), payload=screen)
 
     def _check_role(self, block: QuestionBlock) -> None:
         if "role" not in self.ns or "role_event" in block.defines:
@@ -453,6 +457,18 @@ class Evaluation:
             raise _Seek("role_event")
 
     # --- errors -------------------------------------------------------------------------
+
+    def _pop_event(self, name: str) -> None:
+        """Take ``name`` off the head of the event stack (docassemble's pop_event_stack)."""
+        stack = self.internal.get("event_stack")
+        if stack and stack[0] == name:
+            stack.pop(0)
+
+    def _where(self) -> tuple[str, int | None]:
+        """File and line to blame: the block that needed the name, else the interview."""
+        if self.where is not None:
+            return self.where.file, self.where.line
+        return (self.interview.path or self.interview.name), None
 
     def _guard(self, block: Block | None):
         return _Guard(self, block)
@@ -505,6 +521,8 @@ class _Guard:
             return False
         name = missing_name(exc)
         if name is not None:
+            if self.block is not None:
+                self.evaluation.where = self.block
             raise _Seek(name) from None
         if type(exc).__name__ in ("UndefinedError",):
             raise _Seek(str(exc)) from None

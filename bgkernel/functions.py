@@ -47,6 +47,10 @@ def process_action() -> None:
     if ctx.action is not None:
         action, ctx.action = ctx.action, None
         ctx.extra["forgive"] = action
+        if not ctx.checkin and not action.startswith("_da_"):
+            stack = _internal().setdefault("event_stack", [])
+            if action not in stack:
+                stack.insert(0, action)
         raise ForcedNameError(action)
     stack = _internal().get("event_stack")
     if stack and not ctx.checkin:

@@ -1,8 +1,12 @@
-"""The English methods of interview objects: pronouns, possessives, verbs and questions.
+"""Pronouns, possessives and questions: docassemble's phrase functions and objects' methods.
 
-Mixins for :mod:`bgkernel.objects` (``DAObject(ObjectWords)``, the collections'
-``GroupWords``, ``Person(PersonWords)``, ``Individual(IndividualWords)``), so that ``fruit.does_verb('is')``,
-``hero.object_possessive('name')`` or ``user.pronoun_subjective()`` read as in docassemble.
+First the functions: ``possessify``, ``salutation`` and, in :data:`PHRASES`, the short
+helpers (``his``, ``do_you``, ``does_a_b`` ...) that ``docassemble.base.functions`` and
+``docassemble.base.legal`` export (``docassemble.base.util`` does not).  Then the mixins of
+:mod:`bgkernel.objects`: ``DAObject(ObjectWords)``, the collections' ``GroupWords``,
+``Person(PersonWords)`` and ``Individual(IndividualWords)``, so that
+``fruit.does_verb('is')``, ``hero.object_possessive('name')`` or ``user.pronoun_subjective()``
+read as in docassemble.
 
 The grammatical person of an object is its *point of view*: ``'2'`` ("you") for the
 interview's ``user`` object, else ``'3'``; ``person='1'`` (``'1p'``, ``'2p'``) as a keyword
@@ -11,13 +15,119 @@ classes: it asks them for ``instanceName``, ``object_name()``, ``number()``, ``g
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .context import current
-from .words import (_cap, indefinite_article, noun_plural, noun_singular, possessify,
-                    possessify_long, quantity_noun, salutation, verb_past, verb_present)
+from .words import (_cap, _defined, _pairs, indefinite_article, noun_plural, noun_singular,
+                    quantity_noun, verb_past, verb_present)
 
-__all__ = ["ObjectWords", "GroupWords", "PersonWords", "IndividualWords"]
+__all__ = ["ObjectWords", "GroupWords", "PersonWords", "IndividualWords", "PHRASES",
+           "possessify", "possessify_long", "salutation"]
+
+
+# --- people ----------------------------------------------------------------------------------
+
+@_defined
+def salutation(person: Any, with_name: bool = False, with_name_and_punctuation: bool = False,
+               **kwargs: Any) -> str:
+    """``Ms.``, ``Mr.``, ``Dr.`` or ``Judge`` for an Individual; optionally with the last name."""
+    suffix = getattr(getattr(person, "name", None), "suffix", None)
+    gendered = False
+    if getattr(person, "salutation_to_use", None) is not None:
+        title = person.salutation_to_use
+    elif getattr(person, "is_doctor", False) or suffix in ("MD", "PhD"):
+        title = "Dr."
+    elif getattr(person, "is_judge", False) or suffix == "J":
+        title = "Judge"
+    else:
+        gendered = True
+        title = "Ms." if person.gender == "female" else "Mr."
+    if not (with_name or with_name_and_punctuation):
+        return title
+    if gendered and person.gender not in ("male", "female"):
+        text = person.name.full()
+    else:
+        text = f"{title} {person.name.last}"
+    if with_name_and_punctuation:
+        text += "," if getattr(person, "is_friendly", False) else ":"
+    return text
+
+
+@_defined
+def possessify(owner: Any, target: Any, plural: bool = False, capitalize: bool = False,
+               **kwargs: Any) -> str:
+    """``possessify('the judge', 'order')`` → ``the judge's order``."""
+    owner_text = _cap(str(owner)) if capitalize else str(owner)
+    return owner_text + ("' " if plural else "'s ") + str(target)
+
+
+@_defined
+def possessify_long(owner: Any, target: Any, capitalize: bool = False, **kwargs: Any) -> str:
+    """``possessify_long('agent', 'name')`` → ``the name of the agent``."""
+    text = f"the {target} of the {owner}"
+    return _cap(text) if capitalize else text
+
+
+# --- short phrases (docassemble.base.functions / .legal only) --------------------------------
+
+def _fixed(text: str) -> Callable[..., str]:
+    def phrase(*pargs: Any, capitalize: bool = False, **kwargs: Any) -> str:
+        return _cap(text) if capitalize else text
+    return phrase
+
+
+def _prefix(prefix: str) -> Callable[..., str]:
+    def phrase(word: Any, capitalize: bool = False, **kwargs: Any) -> str:
+        return (_cap(prefix) if capitalize else prefix) + str(word)
+    return phrase
+
+
+def _two(prefix: str) -> Callable[..., str]:
+    def phrase(first: Any, second: Any, capitalize: bool = False, **kwargs: Any) -> str:
+        return (_cap(prefix) if capitalize else prefix) + f"{first} {second}"
+    return phrase
+
+
+def _middle(middle: str) -> Callable[..., str]:
+    def phrase(first: Any, second: Any, capitalize: bool = False, **kwargs: Any) -> str:
+        return (_cap(str(first)) if capitalize else str(first)) + middle + str(second)
+    return phrase
+
+
+def a_preposition_b(first: Any, second: Any, capitalize: bool = False, **kwargs: Any) -> str:
+    preposition = getattr(first, "preposition", None) or "in the"
+    return (_cap(str(first)) if capitalize else str(first)) + f" {preposition} {second}"
+
+
+PHRASES: dict[str, Callable[..., str]] = {
+    **{name: _fixed(text) for name, text in _pairs(
+        "i_subjective:I he_subjective:he she_subjective:she genderless_subjective:they "
+        "myself:myself itself:itself herself:herself himself:himself themselves:themselves "
+        "genderless_self:themself yourself:yourself yourselves:yourselves ourselves:ourselves "
+        "you_subjective:you you_subjective_plural:you we_subjective:we they_subjective:they "
+        "it_subjective:it it_objective:it them_objective:them genderless_objective:them "
+        "me_objective:me him_objective:him her_objective:her our_objective:our "
+        "you_objective:you you_objective_plural:you us_objective:us").items()},
+    "are_we": _fixed("are we"), "are_you": _fixed("are you"),
+    "are_you_plural": _fixed("are you"), "am_i": _fixed("am I"),
+    **{name: _prefix(text.replace("_", " ") + " ") for name, text in _pairs(
+        "her:her his:his are_word:are is_word:is their:their my_possessive:my "
+        "our_possessive:our of_the:of_the your:your your_plural:your some:some its:its "
+        "the:the these:these this:this in_the:in_the do_i:do_I do_we:do_we do_you:do_you "
+        "do_you_plural:do_you did_i:did_I did_we:did_we did_you:did_you "
+        "did_you_plural:did_you was_i:was_I were_we:were_we were_you:were_you "
+        "were_you_plural:were_you have_i:have_I have_we:have_we have_you:have_you "
+        "have_you_plural:have_you").items()},
+    **{name: _two(name.split("_")[0] + " ") for name in (
+        "does_a_b", "do_a_b", "did_a_b", "did_a_b_plural", "was_a_b", "were_a_b",
+        "were_a_b_plural", "has_a_b", "have_a_b")},
+    "a_in_the_b": _middle(" in the "), "a_preposition_b": a_preposition_b,
+    "possessify": possessify, "possessify_long": possessify_long, "salutation": salutation,
+}
+
+
+# --- the objects' methods ------------------------------------------------------------------
 
 # Words by grammatical person: possessive, objective, subjective, reflexive, "be", "was".
 _FIRST_AND_SECOND = {
@@ -37,6 +147,11 @@ def _finish(text: str, kwargs: dict) -> str:
 
 class ObjectWords:
     """Pronouns, possessives, verbs and questions about one thing."""
+
+    if TYPE_CHECKING:   # what the objects provide
+        instanceName: str
+
+        def object_name(self, capitalize: bool = False) -> str: ...
 
     # -- who it is, grammatically --
     def get_point_of_view(self) -> str:
@@ -167,6 +282,11 @@ class ObjectWords:
 class GroupWords(ObjectWords):
     """A DAList, DADict or DASet: plural unless it holds exactly one item."""
 
+    if TYPE_CHECKING:
+        elements: Any
+
+        def number(self) -> int: ...
+
     def _plural(self) -> bool:
         return self.number() != 1
 
@@ -226,6 +346,9 @@ class PersonWords(ObjectWords):
 
 class IndividualWords(PersonWords):
     """An Individual: he, she or they by ``gender``; salutations and name hints."""
+
+    if TYPE_CHECKING:
+        gender: str
 
     def _third(self, kind: str) -> str:
         gender = self.gender

@@ -84,7 +84,8 @@ log = logging.getLogger(__name__)
 
 WORKER_LOST = "WorkerLostError"
 REVOKED = "TaskRevokedError"
-_LOSS_TYPES = ("TerminatedWorkerError", "KilledWorker", "WorkerLostError", "BrokenProcessPool")
+_LOSS_TYPES = ("TerminatedWorkerError", "KilledWorker", "WorkerLostError", "BrokenProcessPool",
+               "ShutdownExecutorError")
 
 
 @dataclass(frozen=True)

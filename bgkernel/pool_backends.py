@@ -364,8 +364,10 @@ class LokyBackend(Backend):
             self._send(self._specs[key])
             return None
         if state and state.startswith("run "):
-            return Report(key, True, pid=int(state.split()[1]),
-                          note=f"was lost with its pool worker ({type(result).__name__}: {result})")
+            lines = [line.strip() for line in str(result).splitlines() if line.strip()]
+            detail = next((line for line in lines if "exit codes" in line), lines[0] if lines else "")
+            return Report(key, True, pid=int(state.split()[1]), note=(
+                f"was lost when its loky pool broke ({type(result).__name__}: {detail})"))
         return result
 
     def forget(self, key: int) -> None:

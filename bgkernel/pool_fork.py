@@ -265,9 +265,11 @@ def run_forked(spec: TaskSpec, control_dir: str, events: str | None) -> Report:
     claim = os.path.join(control_dir, f"{spec.key}.claim")
     if not hasattr(os, "fork"):  # Windows: the task runs in the worker; only dequeue works
         try:
-            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except OSError:
             return Report(spec.key, ran=False, note="revoked before it started")
+        os.write(fd, b"inprocess")
+        os.close(fd)
         return run_in_process(spec)
     _reap_zombies()
     try:

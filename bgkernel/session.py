@@ -70,14 +70,16 @@ class Session:
         return {k: v for k, v in picklable_answers(load_answers(data)).items() if k != "_internal"}
 
     def get(self, name: str, default: Any = None) -> Any:
+        """The value of ``name`` in the saved answers (asks nothing); ``default`` if undefined."""
         _, data = self.sim.store.latest(self.id)
         ns = load_answers(data)
         from . import library
         library.install(ns)
-        try:
-            return eval(name, ns)  # noqa: S307
-        except Exception:  # noqa: BLE001 -- undefined
-            return default
+        with running(self._context(ns)), self.sim.clock.frozen():
+            try:
+                return eval(name, ns)  # noqa: S307
+            except Exception:  # noqa: BLE001 -- undefined
+                return default
 
     @property
     def tasks(self) -> list:
@@ -198,6 +200,12 @@ class Session:
             screen = self._screen_for(result, ev, steps + (1 if new_step else 0))
             self._save_after(screen, ns, ctx, new_step)
         sim.tasks.dispatch(self, ctx)
+        if screen.kind in ("exit", "exit_logout"):
+            sim.delete_session(self.id, reason=f"command('{screen.kind}')")
+        elif screen.kind == "restart":
+            sim.reset_session(self)
+            self._screen = None
+            return self.refresh()
         self._show(screen, sim.clock.wall() - t0)
         return self._screen
 
@@ -260,10 +268,10 @@ class Session:
                           else signal.content)
         if kind == "message":
             buttons = []
-            if signal.show_leave:
-                buttons.append(Button("Leave", command="leave"))
             if signal.show_exit:
                 buttons.append(Button("Exit", command="exit"))
+            if signal.show_leave:
+                buttons.append(Button("Leave", command="leave"))
             if signal.show_restart:
                 buttons.append(Button("Restart", command="restart"))
             return Screen(kind="message", question=signal.question, subquestion=signal.subquestion,

@@ -86,8 +86,10 @@ def _compile_template(source: str, file: str | None, line: int | None) -> Templa
     cached = _template_cache.get(source)
     if cached is not None:
         return cached
+    # docassemble's Mako keeps lines that start with '##' (Markdown headings).
+    compiled_source = _HASHES.sub(r"\1${'##'}", source)
     try:
-        template = Template(source, input_encoding="utf-8")
+        template = Template(compiled_source, input_encoding="utf-8")
     except (SyntaxException, CompileException) as err:
         where = line + max(getattr(err, "lineno", 1) - 1, 0) if line is not None else None
         raise TemplateError(f"Mako syntax error: {err}", file, where) from None
@@ -98,6 +100,7 @@ def _compile_template(source: str, file: str | None, line: int | None) -> Templa
     return template
 
 
+_HASHES = re.compile(r"^([ \t]*)##", re.MULTILINE)
 _GET = re.compile(r"context\.get\('([A-Za-z_][A-Za-z0-9_]*)', UNDEFINED\)")
 
 

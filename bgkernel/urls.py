@@ -6,13 +6,16 @@ docassemble's functions that ask the web application something: URLs (``url_of``
 need a server (SMS, OCR, PDF tools ...).  bgkernel has no web server, so:
 
 * URLs are built in docassemble's shapes on the root given by the configuration key
-  ``url root`` (default ``http://localhost/``); package static files that exist on this
-  machine are given as ``file://`` URIs, like :class:`~bgkernel.files.DAFile`.
+  ``url root`` (default ``http://localhost/``).  A static file found next to the interview
+  (or in a ``static`` folder there) is given as a ``file://`` URI, like
+  :class:`~bgkernel.files.DAFile`; another package's file as its ``/packagestatic/`` path.
 * The browser is a desktop Firefox at 127.0.0.1 that sends no Accept-Language header.
 * The request's language lives in ``ctx.extra`` (reset on each evaluation, as each request
   is in docassemble); tags, page parts, progress and live-help settings live in the
   session's ``_internal``.
-* A service bgkernel lacks raises :class:`~bgkernel.errors.DAError` saying so when called.
+* A service bgkernel lacks raises :class:`~bgkernel.errors.DAError` saying so when called
+  (after seeking any undefined argument, as docassemble would); ``send_sms`` returns False,
+  as docassemble's does when no SMS account is configured.
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ __all__ = [
     "session_tags", "server_capabilities", "set_live_help_status", "chat_partners_available",
     "get_chat_log", "static_image", "dispatch", "get_default_timezone", "location_known",
     "location_returned", "user_lat_lon",
-    # services a server provides; each raises DAError when called
+    # services a server provides: DAError when called (send_sms: False)
     "send_sms", "send_fax", "ocr_file", "ocr_file_in_background", "read_qr", "pdf_concatenate",
     "zip_file", "overlay_pdf", "docx_concatenate", "assemble_docx", "get_sms_session",
     "initiate_sms_session", "terminate_sms_session", "write_record", "read_records",
@@ -453,7 +456,9 @@ def send_sms(to: Any = None, body: Any = None, template: Any = None, **kwargs: A
 
 def _unavailable(name: str, what: str) -> Callable[..., Any]:
     def service(*pargs: Any, **kwargs: Any) -> Any:
-        ensure_definition(*pargs, *kwargs.values())   # undefined arguments are sought first
+        ensure_definition(*pargs, *kwargs.values())
+        for value in pargs:     # the service would read its inputs: undefined parts are sought
+            str(value)
         raise DAError(f"{name}() is not available in bgkernel: it needs {what}")
     service.__name__ = service.__qualname__ = name
     service.__doc__ = f"Not available in bgkernel (docassemble needs {what})."
@@ -478,3 +483,4 @@ delete_record = _unavailable("delete_record", "the server's SQL database")
 map_of = _unavailable("map_of", "Google Maps")
 interview_list = _unavailable("interview_list", "the server's list of sessions")
 run_python_module = _unavailable("run_python_module", "the server's packages")
+mmdc = _unavailable("mmdc", "the Mermaid command line (docassemble.base.mermaid)")

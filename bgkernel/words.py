@@ -5,9 +5,8 @@ The names of docassemble's language functions (``ordinal``, ``quantity_noun``,
 num2words libraries: a small inflector with tables of the irregular words, which covers
 the words interviews use.  ``language=`` keywords are accepted and ignored.
 
-``__all__`` holds the names ``docassemble.base.util`` exports; :data:`PHRASES` holds the
-short phrase helpers (``his``, ``do_you``, ``does_a_b`` ...) that only
-``docassemble.base.functions`` and ``docassemble.base.legal`` export.
+``__all__`` holds the names ``docassemble.base.util`` exports.  Possessives, pronouns and the
+short phrase helpers (``his``, ``do_you``, ``does_a_b`` ...) are in :mod:`bgkernel.grammar`.
 """
 from __future__ import annotations
 
@@ -375,7 +374,7 @@ _SMALL_WORDS = frozenset("a an and as at but by en for if in nor of on or per th
 def title_case(text: Any, **kwargs: Any) -> str:
     """``the politics of turtles`` → ``The Politics of Turtles``."""
     words = str(text).split(" ")
-    out = []
+    out: list[str] = []
     for pos, word in enumerate(words):
         edge = pos == 0 or pos == len(words) - 1 or (out and out[-1].endswith(":"))
         if word.lower() in _SMALL_WORDS and not edge:
@@ -540,104 +539,3 @@ def noyes(value: Any, invert: bool = False) -> str:
 
 def currency_symbol(**kwargs: Any) -> str:
     return "$"
-
-
-# --- people ---------------------------------------------------------------------------------
-
-@_defined
-def salutation(person: Any, with_name: bool = False, with_name_and_punctuation: bool = False,
-               **kwargs: Any) -> str:
-    """``Ms.``, ``Mr.``, ``Dr.`` or ``Judge`` for an Individual; optionally with the last name."""
-    suffix = getattr(getattr(person, "name", None), "suffix", None) if hasattr(person, "name") else None
-    gendered = False
-    if getattr(person, "salutation_to_use", None) is not None:
-        title = person.salutation_to_use
-    elif getattr(person, "is_doctor", False) or suffix in ("MD", "PhD"):
-        title = "Dr."
-    elif getattr(person, "is_judge", False) or suffix == "J":
-        title = "Judge"
-    else:
-        gendered = True
-        title = "Ms." if person.gender == "female" else "Mr."
-    if not (with_name or with_name_and_punctuation):
-        return title
-    if gendered and person.gender not in ("male", "female"):
-        text = person.name.full()
-    else:
-        text = f"{title} {person.name.last}"
-    if with_name_and_punctuation:
-        text += "," if getattr(person, "is_friendly", False) else ":"
-    return text
-
-
-@_defined
-def possessify(owner: Any, target: Any, plural: bool = False, capitalize: bool = False,
-               **kwargs: Any) -> str:
-    """``possessify('the judge', 'order')`` → ``the judge's order``."""
-    owner_text = _cap(str(owner)) if capitalize else str(owner)
-    return owner_text + ("' " if plural else "'s ") + str(target)
-
-
-@_defined
-def possessify_long(owner: Any, target: Any, capitalize: bool = False, **kwargs: Any) -> str:
-    """``possessify_long('agent', 'name')`` → ``the name of the agent``."""
-    text = f"the {target} of the {owner}"
-    return _cap(text) if capitalize else text
-
-
-# --- short phrases (docassemble.base.functions / .legal only) --------------------------------
-
-def _fixed(text: str) -> Callable[..., str]:
-    def phrase(*pargs: Any, capitalize: bool = False, **kwargs: Any) -> str:
-        return _cap(text) if capitalize else text
-    return phrase
-
-
-def _prefix(prefix: str) -> Callable[..., str]:
-    def phrase(word: Any, capitalize: bool = False, **kwargs: Any) -> str:
-        return (_cap(prefix) if capitalize else prefix) + str(word)
-    return phrase
-
-
-def _two(prefix: str) -> Callable[..., str]:
-    def phrase(first: Any, second: Any, capitalize: bool = False, **kwargs: Any) -> str:
-        return (_cap(prefix) if capitalize else prefix) + f"{first} {second}"
-    return phrase
-
-
-def _middle(middle: str) -> Callable[..., str]:
-    def phrase(first: Any, second: Any, capitalize: bool = False, **kwargs: Any) -> str:
-        return (_cap(str(first)) if capitalize else str(first)) + middle + str(second)
-    return phrase
-
-
-def a_preposition_b(first: Any, second: Any, capitalize: bool = False, **kwargs: Any) -> str:
-    preposition = getattr(first, "preposition", None) or "in the"
-    return (_cap(str(first)) if capitalize else str(first)) + f" {preposition} {second}"
-
-
-PHRASES: dict[str, Callable[..., str]] = {
-    **{name: _fixed(text) for name, text in _pairs(
-        "i_subjective:I he_subjective:he she_subjective:she genderless_subjective:they "
-        "myself:myself itself:itself herself:herself himself:himself themselves:themselves "
-        "genderless_self:themself yourself:yourself yourselves:yourselves ourselves:ourselves "
-        "you_subjective:you you_subjective_plural:you we_subjective:we they_subjective:they "
-        "it_subjective:it it_objective:it them_objective:them genderless_objective:them "
-        "me_objective:me him_objective:him her_objective:her our_objective:our "
-        "you_objective:you you_objective_plural:you us_objective:us").items()},
-    "are_we": _fixed("are we"), "are_you": _fixed("are you"),
-    "are_you_plural": _fixed("are you"), "am_i": _fixed("am I"),
-    **{name: _prefix(text.replace("_", " ") + " ") for name, text in _pairs(
-        "her:her his:his are_word:are is_word:is their:their my_possessive:my "
-        "our_possessive:our of_the:of_the your:your your_plural:your some:some its:its "
-        "the:the these:these this:this in_the:in_the do_i:do_I do_we:do_we do_you:do_you "
-        "do_you_plural:do_you did_i:did_I did_we:did_we did_you:did_you "
-        "did_you_plural:did_you was_i:was_I were_we:were_we were_you:were_you "
-        "were_you_plural:were_you have_i:have_I have_we:have_we have_you:have_you "
-        "have_you_plural:have_you").items()},
-    **{name: _two(name.split("_")[0] + " ") for name in (
-        "does_a_b", "do_a_b", "did_a_b", "did_a_b_plural", "was_a_b", "were_a_b",
-        "were_a_b_plural", "has_a_b", "have_a_b")},
-    "a_in_the_b": _middle(" in the "), "a_preposition_b": a_preposition_b,
-    "possessify": possessify, "possessify_long": possessify_long, "salutation": salutation,
-}
