@@ -73,7 +73,9 @@ def plan_answer(screen: Screen, values: dict[str, Any]) -> Submission:
             if _same(button.value, val):
                 sub.assignments.append((var, button.value))
                 return sub
-        sub.errors[var] = "You need to select one."
+        # nothing chosen, or a value no button offers (as a radio field says it)
+        sub.errors[var] = (datatypes.MESSAGES["multiple choice required"] if val in (None, "")
+                           else datatypes.MESSAGES["valid value"])
         return sub
     raise SessionError("this screen has no fields to answer; press one of its buttons: "
                        + ", ".join(b.label for b in screen.buttons))

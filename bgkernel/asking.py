@@ -83,7 +83,7 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
         checkin=block.checkin, targets=_targets(block, ns, question, subquestion, under, fields),
         attachments=tuple(attachments), block=block.name, location=block.where(),
         iterators=dict(iterators),
-        can_go_back=not block.prevent_back)
+        can_go_back=not (block.prevent_back or ev.ctx.extra.get("prevent_back")))
 
 
 def _continue(block: QuestionBlock, ns: dict) -> Button:

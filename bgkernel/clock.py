@@ -277,6 +277,10 @@ class Clock:
         """Real seconds since this clock was created."""
         return _REAL.perf_counter() - self._origin
 
+    def resume_wall(self, seconds: float) -> None:
+        """Let ``wall()`` go on from ``seconds`` (a reopened store's last event), if later."""
+        self._origin = min(self._origin, _REAL.perf_counter() - float(seconds))
+
     def scaled(self, seconds: float) -> float:
         """A real-time wait (lock timeout, worker delay, reload ...) at this timescale."""
         return float(seconds) * self.timescale

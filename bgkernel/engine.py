@@ -93,6 +93,7 @@ class Evaluation:
         self.prepared = False
         self.where: Block | None = None          # the block that last needed a missing name
         self.history: list[str] = []             # names sought, for circularity reports
+        self.tried: dict[str, set[int]] = {}     # blocks not to try again for a name
 
     # --- the namespace --------------------------------------------------------------
 
@@ -257,10 +258,6 @@ class Evaluation:
             raise CircularityError(
                 "There appears to be an infinite loop.  Variables in stack are "
                 + ", ".join(seeking), *self._where(), chain=tuple(seeking))
-        if name in seeking:
-            raise CircularityError(
-                f"Infinite loop: {name} already looked for, where stack is " + ", ".join(seeking),
-                *self._where(), chain=(*seeking, name))
         seeking.append(name)
         self.history.append(name)
         if len(self.history) > 50:
@@ -271,32 +268,50 @@ class Evaluation:
             seeking.pop()
 
     def _askfor(self, name: str, forced: bool) -> Any:
-        tried: set[int] = set()
+        tried = self.tried.setdefault(name, set())
+        mine: set[int] = set()      # blocks this call marked; unmarked when it returns
+        try:
+            return self._candidates_loop(name, forced, tried, mine)
+        finally:
+            tried.difference_update(mine)
+
+    def _candidates_loop(self, name: str, forced: bool, tried: set[int], mine: set[int]) -> Any:
+        skipped = False
         restart = True
         while restart:
             restart = False
             for block, iterators in self.candidates(name):
-                if id(block) in tried:
+                key = id(block)
+                if key in tried:
+                    skipped = True
                     continue
+                tried.add(key)
+                mine.add(key)
                 try:
                     outcome = self._try(block, name, iterators, forced)
                 except _Seek as seek:
-                    tried.add(id(block))
-                    sub = self.askfor(seek.args[0])
+                    other = seek.args[0]
+                    if other == name:
+                        continue            # the block reads the variable it defines
+                    sub = self.askfor(other)
                     if isinstance(sub, Result):
                         return sub
                     if not forced and self.defined(name):
                         return CONTINUE
-                    tried.discard(id(block))
+                    tried.discard(key)
                     restart = True
                     break
                 if outcome is _NEXT:
-                    tried.add(id(block))
                     continue
                 return outcome
         if forced or name in self.forgive or name == self.ctx.extra.get("forgive"):
             self._pop_event(name)
             return CONTINUE
+        if skipped:
+            chain = (*self.ctx.seeking,)
+            raise CircularityError(
+                f"Infinite loop: {name} already looked for, where stack is " + ", ".join(chain),
+                *self._where(), chain=chain)
         where = self._where()
         raise MissingVariableError(
             f"Interview has an error.  There was a reference to a variable '{name}' that could not "

@@ -285,7 +285,7 @@ class LokyBackend(Backend):
         self._executor: Any = None
         self._lock = threading.Lock()
         self._specs: dict[int, TaskSpec] = {}
-        self._futures: dict[int, cf.Future[Any]] = {}
+        self._futures: dict[int, tuple[cf.Future[Any], Any]] = {}  # key -> (future, executor)
         self._resubmits: dict[int, int] = {}
         self.control_dir = tempfile.mkdtemp(prefix="bgk-pool-", dir=_fast_tmp())
         self._finalizer = weakref.finalize(self, shutil.rmtree, self.control_dir, True)
@@ -316,11 +316,13 @@ class LokyBackend(Backend):
     def _send(self, spec: TaskSpec) -> None:
         args = (run_forked, spec, self.control_dir, self._events)
         try:
-            future = self._get_executor(fresh=False).submit(*args)
+            executor = self._get_executor(fresh=False)
+            future = executor.submit(*args)
         except RuntimeError:  # broken or shut down (loky raises RuntimeError subclasses)
-            future = self._get_executor(fresh=True).submit(*args)
+            executor = self._get_executor(fresh=True)
+            future = executor.submit(*args)
         with self._lock:
-            self._futures[spec.key] = future
+            self._futures[spec.key] = (future, executor)
         future.add_done_callback(lambda f: self.sink.finished(spec.key, _result_of(f)))
 
     def submit(self, spec: TaskSpec) -> None:
@@ -333,18 +335,22 @@ class LokyBackend(Backend):
 
     def revoke(self, key: int, terminate: bool) -> str:
         path = self._claim_path(key)
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            pass
+        for _ in range(3):  # the claim can vanish under us when a broken pool is settled
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            except FileExistsError:
+                state = _read_claim(path, patience=5.0)
+                if state is not None:
+                    break
+            else:
+                os.write(fd, b"revoked")
+                os.close(fd)
+                entry = self._futures.get(key)
+                if entry is not None:
+                    entry[0].cancel()  # False if loky already queued it; the claim stops it
+                return DEQUEUED
         else:
-            os.write(fd, b"revoked")
-            os.close(fd)
-            future = self._futures.get(key)
-            if future is not None:
-                future.cancel()  # False if loky already queued it; the claim stops it
-            return DEQUEUED
-        state = _read_claim(path, patience=5.0) or ""
+            return RUNNING
         if not state.startswith("run "):
             return RUNNING if state in ("", "inprocess") else DONE
         if not terminate:
@@ -358,15 +364,28 @@ class LokyBackend(Backend):
     def settle(self, key: int, result: Result) -> Result | None:
         if not (isinstance(result, BaseException) and _pool_broken(result)):
             return result
-        state = _read_claim(self._claim_path(key), patience=0.0)
+        with self._lock:
+            entry = self._futures.get(key)
+        if entry is not None:
+            # Join the broken pool first: loky kills a busy worker's child before the
+            # worker, which may still take a queued call and claim it.  After the join no
+            # old worker touches a claim, so the claim below tells the truth.
+            entry[1].shutdown(wait=True)
+        path = self._claim_path(key)
+        state = _read_claim(path, patience=0.0)
+        if state == "":  # claimed by a worker that died before forking: it never started
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            state = None
         if state is None and self._resubmits.get(key, 0) < self.MAX_RESUBMITS:
             self._resubmits[key] = self._resubmits.get(key, 0) + 1
             self._send(self._specs[key])
             return None
-        if state and state.startswith("run "):
+        words = (state or "").split()
+        if len(words) == 2 and words[0] in ("run", "done"):  # it started: never run it twice
             lines = [line.strip() for line in str(result).splitlines() if line.strip()]
             detail = next((line for line in lines if "exit codes" in line), lines[0] if lines else "")
-            return Report(key, True, pid=int(state.split()[1]), note=(
+            return Report(key, True, pid=int(words[1]), note=(
                 f"was lost when its loky pool broke ({type(result).__name__}: {detail})"))
         return result
 

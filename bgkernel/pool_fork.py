@@ -17,7 +17,7 @@ forked before a module was imported in the worker imports it itself, once.
 Claim file ``<control_dir>/<key>.claim`` settles the start/revoke race with the parent:
 whoever creates it first wins, and the worker creates it before any child gets the
 task.  The worker then writes ``run <pid>`` (whom to kill) and, once the result is in
-and before the child is reaped, ``done`` — so a stale pid is never killed.
+and before the child is reaped, ``done <pid>`` — so a stale pid is never killed.
 """
 from __future__ import annotations
 
@@ -297,7 +297,7 @@ def run_forked(spec: TaskSpec, control_dir: str, events: str | None) -> Report:
     payload = _read_message(child.result_r)
     os.close(child.result_r)
     with contextlib.suppress(OSError):
-        _write_claim(claim, "done")
+        _write_claim(claim, f"done {child.pid}")
     finished = now()
     note = ""
     if payload is None:  # died first: its exit status is the news

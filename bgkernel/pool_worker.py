@@ -32,8 +32,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-__all__ = ["TaskSpec", "Report", "run_task", "failure_data", "LOG_FORMAT", "run_in_process",
-           "run_foreign", "now"]
+__all__ = ["TaskSpec", "Report", "run_task", "failure_data", "LOG_FORMAT", "thread_capture",
+           "run_in_process", "run_foreign", "now"]
 
 # freezegun rewrites module attributes that alias time.time; a tuple element is
 # left alone, so this stays the real clock even while a task freezes time.

@@ -72,6 +72,9 @@ class Simulator:
                                  enabled=bool(self.config["record timeline"]),
                                  tz=self.config["timezone"])
         self.recorder.attach(self.store.path)
+        last = self.store.connection().execute("SELECT max(wall) FROM events").fetchone()[0]
+        if last is not None:          # a reopened store: wall time goes on from its history
+            self.clock.resume_wall(last)
         self.locks = SessionLocks(lambda: self.clock.scaled(self.config["concurrency lock timeout"]),
                                   on_event=self._lock_event)
         self._interviews: dict[str, Interview] = {}
@@ -212,6 +215,11 @@ class Simulator:
     def run_cron(self, cron_type: str = "cron_daily") -> list:
         from .cron import run_cron
         return run_cron(self, cron_type)
+
+    def cohort(self, interview: Interview | str, answers: Any, **kwargs: Any) -> Any:
+        """One session per row of ``answers`` (a DataFrame), run; see ``bgkernel.cohort.run_cohort``."""
+        from .cohort import run_cohort
+        return run_cohort(self, interview, answers, **kwargs)
 
     # --- mail -------------------------------------------------------------------------------------
 

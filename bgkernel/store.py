@@ -181,7 +181,12 @@ class Store:
                                (now, int(new_step), int(multi_user), int(allow_cron), session_id)).fetchone()
             if row is None:
                 raise SessionError(f"the session {session_id!r} was deleted")
-            conn.execute("INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?)", (session_id, row[0], data, now))
+            # An overwrite updates the row in place: REPLACE deletes and re-inserts it, which
+            # writes about twice the pages (cron saves every session every run).
+            if new_step or not conn.execute(
+                    "UPDATE steps SET data = ?, modtime = ? WHERE session = ? AND idx = ?",
+                    (data, now, session_id, row[0])).rowcount:
+                conn.execute("INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?)", (session_id, row[0], data, now))
         return row[0]
 
     def step_count(self, session_id: str) -> int:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import ast
+import builtins
 import functools
 
 from mako.exceptions import CompileException, SyntaxException
@@ -130,13 +132,69 @@ class Undefined:
     __neg__ = __pos__ = __abs__ = __floordiv__ = __rfloordiv__ = __pow__ = _fail
 
 
+class _LazyNames(ast.NodeTransformer):
+    """In each render function, turn ``x = context.get('x', UNDEFINED)`` hoisted to the
+    top into a lookup at each use, so an undefined name raises only where it is used."""
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        hoisted = {}
+        for stmt in ast.walk(node):
+            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Call)
+                    and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "get"
+                    and isinstance(stmt.value.func.value, ast.Name) and stmt.value.func.value.id == "context"
+                    and len(stmt.value.args) == 2 and isinstance(stmt.value.args[1], ast.Name)
+                    and stmt.value.args[1].id == "UNDEFINED"):
+                hoisted[stmt.targets[0].id] = stmt
+        lazy = {name for name in hoisted
+                if sum(1 for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name
+                       and isinstance(n.ctx, ast.Store)) == 1}
+        if not lazy:
+            return node
+        drop = {id(hoisted[name]) for name in lazy}
+        _Rewrite(lazy, drop).visit(node)
+        return node
+
+
+class _Rewrite(ast.NodeTransformer):
+    def __init__(self, names: set[str], drop: set[int]):
+        self.names = names
+        self.drop = drop
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                value[:] = [v for v in value if id(v) not in self.drop]
+        return super().generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.names and isinstance(node.ctx, ast.Load):
+            call = ast.Call(func=ast.Name("__bgk_lookup", ast.Load()),
+                            args=[ast.Name("context", ast.Load()), ast.Constant(node.id)], keywords=[])
+            return ast.copy_location(call, node)
+        return node
+
+
+def _lookup(context: Any, name: str) -> Any:
+    data = context._data
+    if name in data:
+        return data[name]
+    found = builtins.__dict__.get(name, _lookup)
+    if found is _lookup:
+        raise NameError(f"name '{name}' is not defined")
+    return found
+
+
 def _lazy_undefined(template: Template) -> None:
-    """Rewrite the compiled template so undefined names become :class:`Undefined`."""
+    """Rewrite the compiled template so an undefined name is sought only when used."""
     import types
-    code = _GET.sub(r"context.get('\1', __bgk_undefined('\1'))", template.code)
+    tree = _LazyNames().visit(ast.parse(template.code))
+    ast.fix_missing_locations(tree)
+    code = compile(tree, template.uri, "exec")
     module = types.ModuleType(template.module.__name__)
     module.__dict__["__bgk_undefined"] = Undefined
-    exec(compile(code, template.uri, "exec"), module.__dict__)  # noqa: S102
+    module.__dict__["__bgk_lookup"] = _lookup
+    exec(code, module.__dict__)  # noqa: S102
     template.module = module
     template.callable_ = module.render_body
 

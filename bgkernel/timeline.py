@@ -429,9 +429,10 @@ def main_export(store_path: str | os.PathLike[str], out_path: str | os.PathLike[
     """
     if not os.path.isfile(store_path):
         raise FileNotFoundError(f"no SQLite store at {os.fspath(store_path)!r}")
+    from .timeline_frames import ordered
     with Recorder(tz=tz) as recorder:
         recorder.attach(store_path)
-        frame = recorder.to_frame()
+        frame = ordered(recorder.to_frame())     # wall-clock order, as Simulator.timeline
     if out_path is None or os.fspath(out_path) == "-":
         frame.to_csv(sys.stdout, index=False, date_format=_CSV_DATES)
     else:

@@ -469,3 +469,23 @@ def test_yaml_1_2_booleans_and_capitalised_keys(sim):
     assert s.press("Yes").question == "Switch is True"
     s = start(sim, "blocks_yaml12.yml")
     assert s.press("on").question == "Switch is 'off'"
+
+
+def test_buttons_answered_by_value_or_press_by_value(sim):
+    s = _to_colour_question(sim)
+    s.press(True)                                      # a yes/no button by its value
+    assert s.get("likes_tea") is True
+    s.answer(dislikes_noise=True)
+    assert s.get("dislikes_noise") is True
+    screen = s.answer(favourite_colour="Blue")
+    assert s.get("favourite_colour") == "Blue" and screen.question == "How are you?"
+
+
+def test_a_value_not_on_the_buttons_is_an_error(sim):
+    s = _to_colour_question(sim)
+    s.press("Yes")
+    s.press("No")
+    screen = s.answer(favourite_colour="purple")
+    assert screen.errors == {"favourite_colour": "Please enter a valid value."}
+    assert s.answer(favourite_colour=None).errors == {"favourite_colour": "You need to select one."}
+    assert s.get("favourite_colour") is None
