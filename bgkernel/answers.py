@@ -110,6 +110,7 @@ def _plan_field(sub: Submission, fld: ScreenField, given: dict[str, Any]) -> Non
             # None given on purpose is "None of the above"; nothing given is no box checked.
             converted = datatypes.convert_checkboxes(raw if raw is not None or provided else [], values,
                                                      required=fld.required,
+                                                     none_of_the_above=fld.none_of_the_above,
                                                      multiselect=fld.datatype == "multiselect")
             sub.assignments.append((var, ("checkboxes", converted)))
             return

@@ -22,13 +22,14 @@ import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
-from .context import UserInfo
+from .context import UserInfo, running
+from .engine import Evaluation, Result
 from .errors import BgkernelError, InterviewError, SessionError
+from .pool_worker import thread_capture
 from .schedule import Schedule
 from .store import load_answers
 
 if TYPE_CHECKING:
-    from .engine import Result
     from .interview import Interview
     from .session import Session
     from .simulator import Simulator
@@ -70,7 +71,6 @@ def _run_cron(sim: "Simulator", cron_type: str) -> tuple[list[dict], set[str]]:
         raise ValueError(f"a cron type is a non-empty name such as 'cron_daily', not {cron_type!r}")
     types = [cron_type] if cron_type.endswith("_background") else [cron_type, cron_type + "_background"]
     results: list[dict] = []
-    from .pool_worker import thread_capture
     with sim.clock.frozen():
         if cron_type == "cron_daily":
             results.extend(delete_inactive(sim))
@@ -212,8 +212,6 @@ class _Run:
     @staticmethod
     def evaluate(session: "Session", ns: dict, ctx: Any) -> "Result":
         """``Session.evaluate`` without its own freeze scope: ``run_cron`` holds one."""
-        from .context import running
-        from .engine import Evaluation
         with running(ctx):
             return Evaluation(session.interview, ns, ctx).assemble()
 

@@ -139,6 +139,8 @@ class Session:
     @_serialized
     def back(self) -> Screen:
         """docassemble's Back button: drop the newest step and show the previous screen."""
+        if self._screen is not None and self._screen.kind == "question" and not self._screen.can_go_back:
+            raise SessionError("this screen offers no Back button")
         with self.sim.locks.hold(self.id, "back"):
             _, data = self.sim.store.latest(self.id)
             prior = load_answers(data)
@@ -251,7 +253,10 @@ class Session:
         if kind == "question":
             screen: Screen = result.payload
             ev.internal["screen"] = {"block": screen.block, "iterators": screen.iterators}
-            self._pending = {"can_go_back": screen.can_go_back and steps > 1,
+            if not screen.can_go_back:
+                ev.internal["steps_offset"] = steps     # never back past this screen
+            offset = ev.internal.get("steps_offset", 0)
+            self._pending = {"can_go_back": screen.can_go_back and steps - offset > 1,
                              "checkin_interval": self.interview.checkin_interval(
                                  int(self.sim.config["checkin interval"]))}
             return screen

@@ -308,9 +308,6 @@ def test_checkboxes_answered_with_a_dict_of_booleans(sim):
     assert dict(s.get("sides").items()) == {"fries": False, "salad": True, "soup": False}
 
 
-@pytest.mark.xfail(reason="a custom `none of the above` label does not reach the answer check "
-                          "(ScreenField has no place for it), so only the default label or None "
-                          "means 'none of the above'", strict=True)
 def test_checkboxes_custom_none_of_the_above_label(sim):
     s, _ = _favourites(sim)
     screen = s.answer(colour="1", shape="sq", topping="Cheese", sides=["No sides"], drink="Water")
