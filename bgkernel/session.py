@@ -139,8 +139,6 @@ class Session:
     @_serialized
     def back(self) -> Screen:
         """docassemble's Back button: drop the newest step and show the previous screen."""
-        if self._screen is not None and self._screen.kind == "question" and not self._screen.can_go_back:
-            raise SessionError("this screen offers no Back button")
         with self.sim.locks.hold(self.id, "back"):
             _, data = self.sim.store.latest(self.id)
             prior = load_answers(data)
