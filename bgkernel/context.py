@@ -85,6 +85,15 @@ class RunContext:
     files_dir: str | None = None
     now: Callable[[], Any] | None = None
 
+    @property
+    def session(self) -> str | None:
+        """docassemble's ``current_context().session``: the session id."""
+        return self.session_id
+
+    @property
+    def filename(self) -> str | None:
+        return getattr(self.interview, "name", None)
+
 
 _current: contextvars.ContextVar[RunContext | None] = contextvars.ContextVar("bgkernel_run", default=None)
 

@@ -108,18 +108,34 @@ class Evaluation:
         internal.setdefault("answered", set())
         internal.setdefault("answers", {})
         internal.setdefault("event_stack", [])
-        for module in self.interview.imports:
-            exec(f"import {module.lstrip('.')}", ns)  # noqa: S102
-        for module in self.interview.modules:
-            if module.lstrip(".") in ("docassemble.base.util", "docassemble.base.functions"):
-                continue
-            exec(f"from {module.lstrip('.')} import *", ns)  # noqa: S102
+        try:
+            self._import_modules()
+        except Exception as err:  # noqa: BLE001 -- a clear error naming the interview
+            raise CodeError(f"cannot import a module the interview names: {type(err).__name__}: {err}",
+                            self.interview.path or self.interview.name) from err
         for name in self.interview.resets:
             self.undefine(name)
         for block in self.interview.blocks:
             if block.reconsider is True:
                 for name in block.defines:
                     self.undefine(name)
+
+    def _import_modules(self) -> None:
+        ns = self.ns
+        for module in self.interview.imports:
+            if module.startswith("."):
+                ns[module.lstrip(".").split(".")[-1]] = _local_module(self.interview, module)
+            else:
+                exec(f"import {module}", ns)  # noqa: S102
+        for module in self.interview.modules:
+            if module.lstrip(".") in ("docassemble.base.util", "docassemble.base.functions"):
+                continue
+            if module.startswith("."):
+                found = _local_module(self.interview, module)
+                names = getattr(found, "__all__", None) or [n for n in vars(found) if not n.startswith("_")]
+                ns.update({n: getattr(found, n) for n in names})
+            else:
+                exec(f"from {module} import *", ns)  # noqa: S102
 
     def defined(self, name: str) -> bool:
         try:
@@ -564,6 +580,27 @@ def _signal_result(signal: Signal) -> Result:
     if isinstance(signal, MessageSignal):
         return Result("message", signal=signal)
     raise TypeError(f"unexpected signal {signal!r}")
+
+
+_LOCAL_MODULES: dict[str, Any] = {}
+
+
+def _local_module(interview: Interview, module: str) -> Any:
+    """``modules: - .helpers``: a Python file beside the interview (docassemble looks in
+    the interview's package; an interview file's folder plays that part here)."""
+    import importlib.util
+    import os
+    base = os.path.dirname(os.path.abspath(interview.path)) if interview.path else os.getcwd()
+    path = os.path.join(base, *module.lstrip(".").split(".")) + ".py"
+    if path in _LOCAL_MODULES:
+        return _LOCAL_MODULES[path]
+    if not os.path.isfile(path):
+        raise ModuleNotFoundError(f"No module named {module!r}: no file {path}")
+    spec = importlib.util.spec_from_file_location(f"bgkernel_local_{abs(hash(path))}", path)
+    found = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(found)
+    _LOCAL_MODULES[path] = found
+    return found
 
 
 def _is_initial(block: CodeBlock, ns: dict) -> bool:

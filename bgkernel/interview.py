@@ -100,6 +100,10 @@ def load_interview(source: str, path: str | None = None, name: str | None = None
 def _resolve_include(item: str, base_dir: str | None, file: str, line: int) -> str:
     item = item.split(":", 1)[-1] if ":" in item and not os.path.isabs(item) else item
     candidates = [os.path.join(base_dir, item)] if base_dir else []
+    if base_dir:
+        # docassemble also looks in its package's data/questions folder, the parent of
+        # the examples folder its demo interviews live in
+        candidates.append(os.path.join(os.path.dirname(base_dir), item))
     candidates.append(item)
     for candidate in candidates:
         if os.path.isfile(candidate):

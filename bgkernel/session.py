@@ -265,10 +265,12 @@ class Session:
                 return Screen(kind="wait", question=signal.question_text or "Please wait . . .",
                               subquestion=signal.subquestion_text or "",
                               sleep=signal.sleep or 4, reload=int(signal.sleep or 4))
-            return Screen(kind=signal.command, response=signal.url, sleep=signal.sleep)
+            return Screen(kind=signal.command, question=signal.url or "", response=signal.url,
+                          sleep=signal.sleep)
         if kind == "response":
-            return Screen(kind="response", response=signal.binary if signal.binary is not None
-                          else signal.content)
+            body = signal.binary if signal.binary is not None else signal.content
+            return Screen(kind="response", question=body if isinstance(body, str) else "",
+                          response=body)
         if kind == "message":
             buttons = []
             if signal.show_exit:
