@@ -59,7 +59,7 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
     elif qtype == "settrue":
         buttons.append(Button(_render(block.continue_label, ns) or "Continue", True, variable))
     elif qtype == "fields":
-        for fld in block.fields:
+        for fld in _expanded(ev, block):
             rendered = _field(ev, fld, iterators)
             if rendered is not None:
                 fields.append(rendered)
@@ -84,6 +84,18 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
         attachments=tuple(attachments), block=block.name, location=block.where(),
         iterators=dict(iterators),
         can_go_back=not (block.prevent_back or ev.ctx.extra.get("prevent_back")))
+
+
+def _expanded(ev: "Evaluation", block: QuestionBlock) -> list[Field]:
+    """The block's fields, with `code:` items replaced by the fields they compute."""
+    from .reader import fields_from_code
+    out: list[Field] = []
+    for fld in block.fields:
+        if fld.dynamic is None:
+            out.append(fld)
+        else:
+            out.extend(fields_from_code(fld.dynamic.run(ev.ns), block.file, block.line))
+    return out
 
 
 def _continue(block: QuestionBlock, ns: dict) -> Button:

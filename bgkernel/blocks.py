@@ -85,6 +85,7 @@ class Field:
     disabled: bool | Expr = False
     validate: Expr | None = None
     extras: tuple[tuple[str, Any], ...] = ()
+    dynamic: Expr | None = None           # `- code: expr`: fields computed when asked
 
     @property
     def is_display(self) -> bool:

@@ -469,6 +469,8 @@ def _embedded(ctx: _Ctx, value: dict, key: str) -> Block:
 
 
 def _fields(ctx: _Ctx, raw: Any) -> tuple[Field, ...]:
+    if isinstance(raw, dict) and set(raw) == {"code"}:
+        return (Field(variable=None, label=None, dynamic=ctx.expr(raw["code"], "fields")),)
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list):
@@ -476,9 +478,22 @@ def _fields(ctx: _Ctx, raw: Any) -> tuple[Field, ...]:
     return tuple(_field(ctx, item) for item in raw)
 
 
+def fields_from_code(items: Any, file: str, line: int) -> tuple[Field, ...]:
+    """The fields a `fields: code:` expression gave (a list of field dictionaries)."""
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, (list, tuple)):
+        raise BlockError(f"the code of 'fields' must give a list of field dictionaries, not {items!r}",
+                         file, line)
+    ctx = _Ctx(RawBlock({}, file, line, ""))
+    return tuple(_field(ctx, dict(item)) for item in items)
+
+
 def _field(ctx: _Ctx, item: Any) -> Field:
     if not isinstance(item, dict):
         raise ctx.error(f"each item of 'fields' must be a dictionary, not {item!r}", "fields")
+    if set(item) == {"code"}:
+        return Field(variable=None, label=None, dynamic=ctx.expr(item["code"], "fields"))
     labels = [k for k in item if k not in FIELD_MODIFIERS]
     if len(labels) > 1:
         raise ctx.error(f"Syntax error: field label '{labels[1]}' overwrites previous label "
@@ -514,7 +529,7 @@ def _field(ctx: _Ctx, item: Any) -> Field:
     return Field(
         variable=variable, label=ctx.text(label, "fields") if label is not None else None,
         datatype=datatype, input_type=input_type, required=required, default=default,
-        choices=choices, exclude=ctx.expr(item["exclude"], "fields") if "exclude" in item else None,
+        choices=choices, exclude=_exclude(ctx, item["exclude"]) if "exclude" in item else None,
         none_of_the_above=nota if isinstance(nota, bool) else ctx.text(nota, "fields"),
         minimum=item.get("min"), maximum=item.get("max"), minlength=item.get("minlength"),
         maxlength=item.get("maxlength"), step=item.get("step"), hint=text("hint"), help=text("help"),
@@ -524,6 +539,13 @@ def _field(ctx: _Ctx, item: Any) -> Field:
         disabled=item.get("disabled", False),
         validate=ctx.expr(item["validate"], "fields") if "validate" in item else None,
         extras=tuple((k, v) for k, v in item.items() if k in ("css class", "inline", "rows")))
+
+
+def _exclude(ctx: _Ctx, value: Any) -> Expr:
+    """`exclude:` is an expression, or a list of them (their values are left out)."""
+    if isinstance(value, list):
+        return ctx.expr("[" + ", ".join(f"({str(v).strip()})" for v in value) + "]", "fields")
+    return ctx.expr(value, "fields")
 
 
 def _auto_type(default: Any, datatype: str) -> str:
