@@ -272,7 +272,8 @@ class LokyBackend(Backend):
     worker process killed from outside, a joblib ``Parallel`` abort), tasks that had
     not started are resubmitted to a fresh pool; tasks that had started are lost
     (``WorkerLostError``), as with Celery, because re-running them could repeat side
-    effects.
+    effects.  loky kills a worker's children before the worker, so a dying worker can
+    still take one queued task in that instant: it started, so it is lost too.
     """
 
     name = "loky"
