@@ -99,16 +99,23 @@ def run_cohort(sim: Simulator, interview: Interview | str, answers: pandas.DataF
                     for m in group]
             for job in jobs:
                 job.result()
+    return _outcomes(sim, members, answers.index, variables)
+
+
+def _outcomes(sim: Simulator, members: list[_Member], index: pandas.Index,
+              variables: list[str]) -> pandas.DataFrame:
+    """The result frame: each member's outcome joined with its session's snapshot."""
+    import pandas as pd
+
     ids = [m.outcome["session"] for m in members]
     state = snapshot(sim, [i for i in ids if i is not None], variables)
     rows = []
     for member in members:
-        found = (state.loc[member.outcome["session"]].to_dict()
-                 if member.outcome["session"] is not None else {})
-        rows.append({**member.outcome, **found})
-    frame = pd.DataFrame(rows, index=answers.index,
-                         columns=list(OUTCOME_COLUMNS) + [v for v in variables
-                                                          if v not in OUTCOME_COLUMNS])
+        session_id = member.outcome["session"]
+        found = state.loc[session_id].to_dict() if session_id is not None else {}
+        rows.append({**found, **member.outcome})
+    columns = list(OUTCOME_COLUMNS) + [v for v in variables if v not in OUTCOME_COLUMNS]
+    frame = pd.DataFrame(rows, index=index, columns=columns)
     frame["started"] = pd.to_datetime(frame["started"], utc=True).dt.tz_convert(sim.clock.tz)
     for column in ("steps", "tasks", "tasks_failed"):
         frame[column] = frame[column].fillna(0).astype("int64")
@@ -121,12 +128,13 @@ def _run_one(sim: Simulator, interview: Interview, member: _Member, presses: tup
     """One user: start, answer, note where it stopped.  Never raises."""
     out = member.outcome
     out.update(session=None, user=_user_text(member.user), started=None, steps=0,
-               stopped="", error="")
+               stopped="", error="", kind=None, question=None)
     try:
         session = sim.start(interview, user=member.user)
         out["session"], out["started"] = session.id, sim.now()
-        _, out["steps"], out["stopped"] = answer_screens(
+        screen, out["steps"], out["stopped"] = answer_screens(
             session, member.values, presses=presses, max_steps=max_steps, timeout=timeout)
+        out["kind"], out["question"] = screen.kind, screen.question
     except Exception as err:  # noqa: BLE001 -- one user's failure is that user's outcome
         out["error"] = f"{type(err).__name__}: {err}"
         out["stopped"] = "error"
@@ -201,7 +209,7 @@ def _values_for(screen: Screen, values: dict[str, Any]) -> tuple[dict[str, Any] 
         if name is not None:
             given[name] = values[name]
         elif fld.required:
-            missing.append(fld.variable)
+            missing.append(str(fld.variable))
     if inputs:
         return (None if missing else given), missing
     variable = {b.variable for b in screen.buttons if b.variable}
@@ -221,10 +229,9 @@ def snapshot(sim: Simulator, sessions: Iterable[str | Session],
              variables: Iterable[str] = ()) -> pandas.DataFrame:
     """Where each session stands now, without running it: one row per session id.
 
-    Columns ``kind`` and ``question`` (the screen last shown, if this simulator
-    showed one), ``deleted``, ``tasks``, ``tasks_failed`` and one per variable (its
-    saved value, None if undefined or deleted).  Call it again after ``advance`` to
-    see what the scheduled runs changed.
+    Columns ``deleted``, ``tasks``, ``tasks_failed`` and one per variable (its saved
+    value; None if undefined or deleted).  Call it again after ``advance`` to see
+    what the scheduled runs changed.
     """
     import pandas as pd
 
@@ -232,21 +239,15 @@ def snapshot(sim: Simulator, sessions: Iterable[str | Session],
     rows = []
     for item in sessions:
         session_id = item if isinstance(item, str) else item.id
-        row: dict[str, Any] = {"session": session_id, "kind": None, "question": None,
-                               "deleted": not sim.store.exists(session_id)}
-        session = None if row["deleted"] else _session(sim, session_id)
-        shown = getattr(session, "_screen", None)
-        if shown is not None:
-            row["kind"], row["question"] = shown.kind, shown.question
-        elif row["deleted"]:
-            row["kind"] = "deleted"
+        deleted = not sim.store.exists(session_id)
+        session = None if deleted else _session(sim, session_id)
         states = [sim.tasks.state(t.id) for t in sim.tasks.for_session(session_id)]
-        row["tasks"] = len(states)
-        row["tasks_failed"] = states.count("FAILURE")
+        row: dict[str, Any] = {"session": session_id, "deleted": session is None,
+                               "tasks": len(states), "tasks_failed": states.count("FAILURE")}
         for name in variables:
             row[name] = session.get(name) if session is not None else None
         rows.append(row)
-    columns = ["session", "kind", "question", "deleted", "tasks", "tasks_failed", *variables]
+    columns = ["session", "deleted", "tasks", "tasks_failed", *variables]
     return pd.DataFrame(rows, columns=columns).set_index("session", drop=False)
 
 
@@ -313,6 +314,10 @@ def _plain(value: Any, dates_as_text: bool = True) -> Any:
     kind = type(value).__name__
     if kind in ("NaTType", "NAType"):
         return None
+    if kind in ("datetime64", "timedelta64"):       # .item() would give nanoseconds
+        import pandas as pd
+        value = pd.Timestamp(value) if kind == "datetime64" else pd.Timedelta(value)
+        return None if value is pd.NaT else _plain(value, dates_as_text)
     if hasattr(value, "item") and type(value).__module__ == "numpy":
         return _plain(value.item(), dates_as_text)
     if dates_as_text and isinstance(value, _dt.datetime):

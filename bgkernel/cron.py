@@ -182,8 +182,7 @@ class _Run:
                 _, data = sim.store.latest(session.id)
             except SessionError:
                 return None
-            ns = dict(self.library)                     # what library.install would add
-            ns.update(load_answers(data))
+            ns = load_answers(data)
             if not (ns.get("allow_cron") and ns.get("multi_user")):
                 return None
             try:

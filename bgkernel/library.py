@@ -53,14 +53,29 @@ def _render_template(source: str, extra: dict, template: Any = None) -> str:
     return Text(source).render(ns)
 
 
+_BUILTINS: dict[str, Any] | None = None
+
+
+def builtins_dict() -> dict[str, Any]:
+    """Python's builtins with the library on top: an interview namespace's ``__builtins__``."""
+    global _BUILTINS
+    if _BUILTINS is None:
+        import builtins
+        from . import compat
+        compat.install()
+        merged = dict(builtins.__dict__)
+        merged.update(names())
+        _BUILTINS = merged
+    return _BUILTINS
+
+
 def install(ns: dict) -> None:
-    """Put the library into an interview namespace (user values win)."""
-    from . import compat
-    compat.install()
-    table = names()
-    for key, val in table.items():
-        if key not in ns:
-            ns[key] = val
+    """Make the library visible to an interview namespace.
+
+    The names live in the namespace's ``__builtins__`` rather than in the namespace
+    itself, so the answers hold only the interview's own variables (and a name the
+    interview defines simply shadows the library's)."""
+    ns["__builtins__"] = builtins_dict()
 
 
 def is_library_value(key: str, val: Any) -> bool:

@@ -38,17 +38,9 @@ CREATE TABLE IF NOT EXISTS tasks (
 
 def picklable_answers(ns: dict) -> dict:
     """The answers worth saving: no library names, iterators, modules or functions."""
-    from .library import names
-    table = names()
     skip = _SKIP_TYPES
-    out = {}
-    for key, val in ns.items():
-        if key in table and table[key] is val:
-            continue
-        if key in ITERATOR_NAMES or key[:2] == "__" or isinstance(val, skip):
-            continue
-        out[key] = val
-    return out
+    return {key: val for key, val in ns.items()
+            if not (key in ITERATOR_NAMES or key[:2] == "__" or isinstance(val, skip))}
 
 
 def dump_answers(ns: dict) -> bytes:

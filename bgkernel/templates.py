@@ -103,7 +103,6 @@ def _compile_template(source: str, file: str | None, line: int | None) -> Templa
 
 
 _HASHES = re.compile(r"^([ \t]*)##", re.MULTILINE)
-_GET = re.compile(r"context\.get\('([A-Za-z_][A-Za-z0-9_]*)', UNDEFINED\)")
 
 
 class Undefined:
@@ -149,10 +148,13 @@ class _LazyNames(ast.NodeTransformer):
         lazy = {name for name in hoisted
                 if sum(1 for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name
                        and isinstance(n.ctx, ast.Store)) == 1}
-        if not lazy:
-            return node
-        drop = {id(hoisted[name]) for name in lazy}
-        _Rewrite(lazy, drop).visit(node)
+        for name, stmt in hoisted.items():
+            if name not in lazy:
+                stmt.value = ast.Call(func=ast.Name("__bgk_soft", ast.Load()),
+                                      args=[ast.Name("context", ast.Load()), ast.Constant(name)],
+                                      keywords=[])
+        if lazy:
+            _Rewrite(lazy, {id(hoisted[name]) for name in lazy}).visit(node)
         return node
 
 
@@ -176,13 +178,25 @@ class _Rewrite(ast.NodeTransformer):
 
 
 def _lookup(context: Any, name: str) -> Any:
+    """A name's value for the template: the answers, the library, Python's builtins."""
     data = context._data
     if name in data:
         return data[name]
+    library = data.get("__builtins__")
+    if isinstance(library, dict) and name in library:
+        return library[name]
     found = builtins.__dict__.get(name, _lookup)
     if found is _lookup:
         raise NameError(f"name '{name}' is not defined")
     return found
+
+
+def _soft(context: Any, name: str) -> Any:
+    """Like :func:`_lookup`, but an undefined name gives an :class:`Undefined`."""
+    try:
+        return _lookup(context, name)
+    except NameError:
+        return Undefined(name)
 
 
 def _lazy_undefined(template: Template) -> None:
@@ -194,6 +208,7 @@ def _lazy_undefined(template: Template) -> None:
     module = types.ModuleType(template.module.__name__)
     module.__dict__["__bgk_undefined"] = Undefined
     module.__dict__["__bgk_lookup"] = _lookup
+    module.__dict__["__bgk_soft"] = _soft
     exec(code, module.__dict__)  # noqa: S102
     template.module = module
     template.callable_ = module.render_body
