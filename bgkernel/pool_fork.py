@@ -260,6 +260,16 @@ def _notify_start(events: str | None, key: int, pid: int, started: float) -> Non
         pass  # the pool is gone or busy; the start is reported with the outcome instead
 
 
+def _prepare(spec: TaskSpec) -> None:
+    """Let the task's function warm this worker (``fn.prepare(*args)``) while the child
+    runs, so the next spare, forked from here, inherits what it loaded (e.g. a parsed
+    interview); a failure here only loses the warm-up."""
+    hook = getattr(spec.fn, "prepare", None)
+    if hook is not None:
+        with contextlib.suppress(Exception):
+            hook(*spec.args)
+
+
 def run_forked(spec: TaskSpec, control_dir: str, events: str | None) -> Report:
     """Run ``spec`` in a child of this loky worker; see the module docstring."""
     claim = os.path.join(control_dir, f"{spec.key}.claim")
@@ -293,6 +303,7 @@ def run_forked(spec: TaskSpec, control_dir: str, events: str | None) -> Report:
     with contextlib.suppress(OSError):
         _write_claim(claim, f"run {child.pid}")
     _notify_start(events, spec.key, child.pid, started)
+    _prepare(spec)
     _ensure_spare(close=(child.result_r, child.capture))
     payload = _read_message(child.result_r)
     os.close(child.result_r)

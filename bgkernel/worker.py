@@ -27,7 +27,7 @@ def _warm() -> None:
     """Import what every task needs once, in the pool's worker: the per-task processes it
     forks (see pool.py) inherit these modules instead of importing them again."""
     from . import library, markup, tasks  # noqa: F401
-    library.names()
+    library.builtins_dict()
     try:
         import dateutil.parser  # noqa: F401
         import babel.dates  # noqa: F401
@@ -100,6 +100,11 @@ class WorkerServices:
         return emails_from_store(ctx, key, index)
 
 
+def prepare_job(job: dict) -> None:
+    """Warm a pool worker for jobs like this one: parse and cache the interview."""
+    _interview(job)
+
+
 def run_job(job: dict) -> dict:
     """Run one background action; returns the outcome as plain data."""
     interview = _interview(job)
@@ -137,6 +142,9 @@ def run_job(job: dict) -> dict:
     out["on_error"] = ctx.on_error
     out["save_status"] = ctx.save_status
     return out
+
+
+run_job.prepare = prepare_job  # type: ignore[attr-defined]  -- see pool_fork._prepare
 
 
 def _outcome(result: Any, ctx: RunContext) -> dict:
