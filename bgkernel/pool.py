@@ -424,8 +424,9 @@ class Pool:
             if record.terminating:
                 return self._revoked(record, f"task was terminated: process {report.pid} "
                                      f"{report.note}", report)
-            return replace(ran, error_type=WORKER_LOST, error_message=(
-                f"task process {report.pid} {report.note} before reporting a result"))
+            who = "task" if report.pid is None else f"task process {report.pid}"
+            return replace(ran, error_type=WORKER_LOST,
+                           error_message=f"{who} {report.note} before reporting a result")
         try:
             data = pickle.loads(report.payload)
         except Exception as exc:

@@ -227,7 +227,8 @@ def _pool_broken(exc: BaseException) -> bool:
 
 
 def _read_claim(path: str, patience: float) -> str | None:
-    """Content of a claim file; waits out the instant between create and write."""
+    """Content of a claim file; waits (up to ``patience`` s) while it is "" or
+    "starting": claimed, but the task's process is not known yet."""
     deadline = time.monotonic() + patience
     while True:
         try:
@@ -235,7 +236,7 @@ def _read_claim(path: str, patience: float) -> str | None:
                 text = handle.read()
         except FileNotFoundError:
             return None
-        if text or time.monotonic() > deadline:
+        if text not in ("", "starting") or time.monotonic() > deadline:
             return text
         time.sleep(0.0005)
 
@@ -353,7 +354,7 @@ class LokyBackend(Backend):
         else:
             return RUNNING
         if not state.startswith("run "):
-            return RUNNING if state in ("", "inprocess") else DONE
+            return RUNNING if state in ("", "starting", "inprocess") else DONE
         if not terminate:
             return RUNNING
         try:
@@ -374,7 +375,7 @@ class LokyBackend(Backend):
             entry[1].shutdown(wait=True)
         path = self._claim_path(key)
         state = _read_claim(path, patience=0.0)
-        if state == "":  # claimed by a worker that died before forking: it never started
+        if state == "":  # its worker died right after claiming it: it never started
             with contextlib.suppress(OSError):
                 os.unlink(path)
             state = None
@@ -383,10 +384,11 @@ class LokyBackend(Backend):
             self._send(self._specs[key])
             return None
         words = (state or "").split()
-        if len(words) == 2 and words[0] in ("run", "done"):  # it started: never run it twice
+        if words and words[0] in ("starting", "run", "done"):  # it may have run: never twice
             lines = [line.strip() for line in str(result).splitlines() if line.strip()]
             detail = next((line for line in lines if "exit codes" in line), lines[0] if lines else "")
-            return Report(key, True, pid=int(words[1]), note=(
+            pid = int(words[1]) if len(words) == 2 else None
+            return Report(key, True, pid=pid, note=(
                 f"was lost when its loky pool broke ({type(result).__name__}: {detail})"))
         return result
 

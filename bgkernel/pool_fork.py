@@ -16,8 +16,13 @@ forked before a module was imported in the worker imports it itself, once.
 
 Claim file ``<control_dir>/<key>.claim`` settles the start/revoke race with the parent:
 whoever creates it first wins, and the worker creates it before any child gets the
-task.  The worker then writes ``run <pid>`` (whom to kill) and, once the result is in
-and before the child is reaped, ``done <pid>`` — so a stale pid is never killed.
+task, and writes ``starting`` before any child can get it (only an empty claim, a
+worker dead right after creating it, means "never ran").  A child's first byte on its
+result pipe acknowledges that it holds the task; only then does the worker write
+``run <pid>`` (whom to kill) and report the start.  Rewrites are atomic (rename).  A spare
+that never acks (killed a moment ago) is replaced by a fresh fork: the task had not run.
+Once the result is in, and before the child is reaped, the worker writes ``done <pid>``,
+so a stale pid is never killed.
 """
 from __future__ import annotations
 
@@ -40,6 +45,7 @@ from .pool_worker import LOG_FORMAT, Report, TaskSpec, failure_data, now, run_in
 __all__ = ["run_forked", "describe_status"]
 
 _HEADER = struct.Struct(">Q")
+_ACK = b"A"  # first byte on a result pipe: "this process holds the task"
 _STATE: dict[str, Any] = {}   # per loky worker: spare child, start socket, libc
 _ZOMBIES: list[int] = []      # children whose result is in, reaped lazily
 
@@ -88,11 +94,15 @@ def _write_message(fd: int, data: bytes) -> None:
 
 
 def _write_claim(path: str, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    """Replace the claim's content atomically: a reader (or a broken pool's settling)
+    never sees it half-written."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, text.encode())
     finally:
         os.close(fd)
+    os.replace(temporary, path)
 
 
 def _libc() -> Any:
@@ -149,12 +159,15 @@ def _child_main(spec: TaskSpec | None, spec_r: int | None, parent: int, capture:
         if data is None:
             return  # discarded, or the worker is gone
         os.close(spec_r)
+        os.write(result_w, _ACK)
         try:
             spec = pickle.loads(data)
         except BaseException as exc:
             _write_message(result_w, pickle.dumps(
                 failure_data(exc, "the task could not be loaded in its process: ")))
             return
+    else:
+        os.write(result_w, _ACK)
     root.setLevel(spec.log_level)
     _write_message(result_w, run_task(spec, shared_process=False))
 
@@ -225,20 +238,29 @@ def _spec_bytes(spec: TaskSpec) -> bytes | None:
         return None
 
 
+def _acked(child: _Child) -> bool:
+    """Wait for the child's ack: False (EOF) if it died before holding the task."""
+    return os.read(child.result_r, 1) == _ACK
+
+
 def _give_to_spare(spec: TaskSpec) -> _Child | None:
+    """Hand ``spec`` to the spare; None if there is none or it never took the task (it
+    may have been killed a moment ago: only its ack proves it holds the task)."""
     spare: _Child | None = _STATE.pop("spare", None)
     if spare is None or spare.spec_w is None:
         return None
     data = _spec_bytes(spec)
     try:
-        if data is None or os.waitpid(spare.pid, os.WNOHANG)[0] != 0:
+        if data is None:
             raise ChildProcessError
         _write_message(spare.spec_w, data)
-    except (OSError, ChildProcessError):  # gone, or cannot take this spec: fork afresh
+        os.close(spare.spec_w)
+        spare.spec_w = None
+        if not _acked(spare):
+            raise ChildProcessError
+    except (OSError, ChildProcessError):  # cannot take this spec, or gone: fork afresh
         _discard(spare)
         return None
-    os.close(spare.spec_w)
-    spare.spec_w = None
     return spare
 
 
@@ -288,11 +310,13 @@ def run_forked(spec: TaskSpec, control_dir: str, events: str | None) -> Report:
         return Report(spec.key, ran=False, note="revoked before it started")
     except FileNotFoundError:
         return Report(spec.key, ran=False, note="the pool was shut down before it started")
+    _write_claim(claim, "starting")  # from here on the task may run: never resubmit it
     if spec.calendar is not None:
         importlib.import_module("freezegun")  # once per worker, inherited by children
     _libc()
     started = now()
     child = _give_to_spare(spec)
+    acked = child is not None
     if child is None:
         try:
             child = _fork_child(spec)
@@ -300,12 +324,14 @@ def run_forked(spec: TaskSpec, control_dir: str, events: str | None) -> Report:
             _write_claim(claim, "done")
             failed = pickle.dumps(failure_data(exc, "could not fork a task process: "))
             return Report(spec.key, True, failed, started=started, finished=now())
-    with contextlib.suppress(OSError):
-        _write_claim(claim, f"run {child.pid}")
-    _notify_start(events, spec.key, child.pid, started)
+        acked = _acked(child)
+    if acked:
+        with contextlib.suppress(OSError):
+            _write_claim(claim, f"run {child.pid}")
+        _notify_start(events, spec.key, child.pid, started)
     _prepare(spec)
     _ensure_spare(close=(child.result_r, child.capture))
-    payload = _read_message(child.result_r)
+    payload = _read_message(child.result_r) if acked else None
     os.close(child.result_r)
     with contextlib.suppress(OSError):
         _write_claim(claim, f"done {child.pid}")
