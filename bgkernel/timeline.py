@@ -178,6 +178,21 @@ class Recorder:
             self._detail.append(detail)
             self._duration.append(duration)
             self._task.append(task)
+            pending = len(self._session)
+        if pending >= self.FLUSH_EVERY and self._conn is not None:
+            self._flush_soon()
+
+    #: Pending rows that make :meth:`record` write them to the store, so a first read of a
+    #: long history finds little left to write.
+    FLUSH_EVERY = 20000
+
+    def _flush_soon(self) -> None:
+        """Flush now unless another thread is sealing or flushing (it will catch up)."""
+        if self._seal_lock.acquire(blocking=False):
+            try:
+                self._flush()
+            finally:
+                self._seal_lock.release()
 
     def _new_kind(self, kind: str) -> int:
         if not isinstance(kind, str):
