@@ -32,7 +32,7 @@ through joblib's loky pool (``joblib.executor.get_memmapping_executor(n)``, neve
   Its 2-6 ms stay off the dispatch path: each worker keeps one *spare* child forked in
   advance, waiting for its spec on a pipe; the next spare is forked while the task
   runs.  Measured (``benchmarks/pool_bench.py``, loaded 2-core VM): dispatch median
-  2-3 ms; 100 x 0.1 s on 4 workers 1.08-1.14x the ideal (bare loky: 1.02x).
+  2-3 ms; 100 x 0.1 s on 4 workers 1.07-1.14x the ideal (bare loky: 1.02x).
 * Modules the worker imported (unpickling a task imports its function's module) are
   inherited warm by later children.
 * Output is captured at the file-descriptor level (prints, ``logging``, C code and
@@ -305,6 +305,9 @@ class Pool:
         if terminate:
             for record in records:
                 record.handle.terminate()
+            interrupt = getattr(self._backend, "interrupt", None)
+            if interrupt is not None:
+                interrupt()
         if wait:
             for record in records:
                 record.handle.wait()

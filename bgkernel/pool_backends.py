@@ -157,11 +157,13 @@ class ThreadingBackend(Backend):
         self._executor = cf.ThreadPoolExecutor(workers, thread_name_prefix="bgkernel-task")
         self._claims = _MemoryClaims()
         self._futures: dict[int, cf.Future[Any]] = {}
+        self._stopping = threading.Event()   # ends start delays when the pool shuts down
 
     def _run(self, spec: TaskSpec) -> Report:
         try:
             return run_in_process(spec, functools.partial(self._claims.start, spec.key),
-                                  functools.partial(self.sink.started, spec.key))
+                                  functools.partial(self.sink.started, spec.key),
+                                  interrupt=self._stopping)
         finally:
             self._claims.finish(spec.key)
 
@@ -181,6 +183,10 @@ class ThreadingBackend(Backend):
     def forget(self, key: int) -> None:
         self._claims.forget(key)
         self._futures.pop(key, None)
+
+    def interrupt(self) -> None:
+        """End start delays now: those tasks finish as interrupted, without running."""
+        self._stopping.set()
 
     def shutdown(self, wait: bool) -> None:
         self._executor.shutdown(wait=wait)

@@ -136,13 +136,17 @@ def _dump(result: dict[str, Any], real_time: bool) -> bytes:
         return pickle.dumps(failure_data(exc, "the task's result cannot be pickled: "))
 
 
-def run_task(spec: TaskSpec, *, shared_process: bool) -> bytes:
+def run_task(spec: TaskSpec, *, shared_process: bool,
+             interrupt: threading.Event | None = None) -> bytes:
     """Sleep ``start_delay``, call ``fn(*args)`` under the calendar, return the pickled
     result dict.  Every BaseException becomes data."""
     try:
         with _calendar(spec.calendar, shared_process):
-            if spec.start_delay > 0:
-                time.sleep(spec.start_delay)  # counts as running, like docassemble's worker
+            if spec.start_delay > 0:  # counts as running, like docassemble's worker
+                if interrupt is None:
+                    time.sleep(spec.start_delay)
+                elif interrupt.wait(spec.start_delay):
+                    raise TaskInterrupted("the pool shut down while the task waited to start")
             value = spec.fn(*spec.args)
         result = {"ok": True, "value": value}
     except BaseException as exc:  # noqa: B036 - SystemExit and friends are task failures too
@@ -236,16 +240,22 @@ def thread_capture(log_level: int) -> Iterator[io.StringIO]:
                 logging.getLogger().setLevel(_RootLevel.saved)
 
 
+class TaskInterrupted(Exception):
+    """The pool shut down during a task's start delay (threads only: nothing ran yet)."""
+
+
 def run_in_process(spec: TaskSpec, claim: Callable[[], bool] | None = None,
-                   on_started: Callable[[float, int], None] | None = None) -> Report:
-    """Run in the calling thread.  ``claim()`` False means revoked before start."""
+                   on_started: Callable[[float, int], None] | None = None,
+                   interrupt: threading.Event | None = None) -> Report:
+    """Run in the calling thread.  ``claim()`` False means revoked before start;
+    ``interrupt`` set ends a start delay early (the task then does not run)."""
     if claim is not None and not claim():
         return Report(spec.key, ran=False, note="revoked before it started")
     started, pid = now(), os.getpid()
     if on_started is not None:
         on_started(started, pid)
     with thread_capture(spec.log_level) as buffer:
-        payload = run_task(spec, shared_process=True)
+        payload = run_task(spec, shared_process=True, interrupt=interrupt)
     return Report(spec.key, True, payload, buffer.getvalue(), pid, started, now())
 
 
