@@ -17,7 +17,10 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+import os
+import pickle
 import sys
+import threading
 import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
@@ -82,6 +85,9 @@ def _run_cron(sim: "Simulator", cron_type: str) -> tuple[list[dict], set[str]]:
             run.printed = printed
             for interview, sessions in plan:
                 wanted = [t for t in types if interview.defines(t)]
+                if _parallel(sim, wanted, sessions):
+                    _Chunks(run, interview, sessions, wanted).run(results)
+                    continue
                 for session_id in sessions:
                     run.session(interview, session_id, wanted, results)
     return results, run.launched
@@ -149,17 +155,8 @@ class _Run:
             return                                      # deleted since the list was read
         for cron_type in wanted:
             if cron_type.endswith("_background"):
-                if not sim.store.exists(session_id):
+                if not self.background(session, cron_type, results):
                     return
-                task_id = uuid.uuid4().hex
-                spec: dict[str, Any] = {"id": task_id, "action": cron_type, "notification": None,
-                                        "arguments": {}, "user": self.user}
-                sim.tasks.submit(session, spec)
-                self.launched.add(session_id)
-                wall = self.wall()
-                self.record(session_id, "cron", cron_type, "dispatched", at=self.at(wall), wall=wall,
-                            task=task_id)
-                results.append(_result(session_id, cron_type, "dispatched"))
                 continue
             found = self.foreground(session, cron_type)
             if found is None:
@@ -167,6 +164,23 @@ class _Run:
             results.append(found)
             if found["outcome"] == "deleted":
                 return
+
+    def background(self, session: "Session", cron_type: str, results: list[dict]) -> bool:
+        """``TYPE_background`` as a background action; False if the session is gone."""
+        sim = self.sim
+        session_id = session.id
+        if not sim.store.exists(session_id):
+            return False
+        task_id = uuid.uuid4().hex
+        spec: dict[str, Any] = {"id": task_id, "action": cron_type, "notification": None,
+                                "arguments": {}, "user": self.user}
+        sim.tasks.submit(session, spec)
+        self.launched.add(session_id)
+        wall = self.wall()
+        self.record(session_id, "cron", cron_type, "dispatched", at=self.at(wall), wall=wall,
+                    task=task_id)
+        results.append(_result(session_id, cron_type, "dispatched"))
+        return True
 
     def foreground(self, session: "Session", cron_type: str) -> dict | None:
         """The type as an action, under the session lock; saved in one transaction."""
@@ -243,6 +257,147 @@ class _Run:
             return "unsaved", text
         sim.save_answers(session.id, ns, new_step=False, user=self.user)
         return "saved", text
+
+
+# --- the parallel path: chunks of sessions in pool workers ----------------------------------
+
+#: A run goes to the pool when an interview has at least this many eligible sessions.
+PARALLEL_MIN = 64
+
+
+def _parallel(sim: "Simulator", wanted: list[str], sessions: list[str]) -> bool:
+    """Chunks in loky workers: many sessions, a foreground type, the loky backend, and no
+    SMTP (``send_email`` must know whether delivery failed, which only the parent can)."""
+    return (len(sessions) >= PARALLEL_MIN and bool(wanted) and not wanted[0].endswith("_background")
+            and sim.tasks._backend == "loky" and sim.config.get("smtp") is None)
+
+
+class _Chunks:
+    """One interview's foreground session-runs of a scheduled run, in chunks on the pool.
+
+    The parent takes the chunk's session locks before submitting it and releases each
+    after applying that session's effects; the effects (e-mails, tasks, deletion,
+    timeline rows, result dicts) are applied in session order, as the serial path would.
+    Each session's report is in the store's ``cron_journal`` (written with its save, see
+    :mod:`bgkernel.cron_worker`); a session without one (the worker died, or the chunk
+    could not be submitted) was not saved and runs serially."""
+
+    def __init__(self, run: _Run, interview: "Interview", sessions: list[str], wanted: list[str]):
+        self.run_ = run
+        self.interview = interview
+        self.sessions = sessions
+        self.wanted = wanted
+
+    def chunks(self) -> list[list[str]]:
+        sim = self.run_.sim
+        count = max(1, min(int(sim.workers or 1), 2 * (os.cpu_count() or 1)))
+        size = -(-len(self.sessions) // count)
+        return [self.sessions[i:i + size] for i in range(0, len(self.sessions), size)]
+
+    def run(self, results: list[dict]) -> None:
+        from .cron_worker import JOURNAL_SCHEMA, run_chunk
+        run = self.run_
+        sim = run.sim
+        sim.store.connection().execute(JOURNAL_SCHEMA)
+        interview = self.interview
+        calendar = None if sim.clock.is_real() else sim.clock.now().isoformat()
+        base = {"store_path": sim.store.path, "digest": interview.digest, "source": interview.source,
+                "path": interview.path, "name": interview.name, "config": dict(sim.config),
+                "files_dir": sim.store.files_dir, "user": run.user, "cron_type": self.wanted[0]}
+        pending = []
+        for chunk in self.chunks():
+            tokens = {sid: sim.locks.acquire(sid, "cron") for sid in chunk}
+            job = dict(base, sessions=chunk, run=uuid.uuid4().hex)
+            done = threading.Event()
+            box: dict[str, Any] = {}
+
+            def on_done(outcome: Any, box: dict = box, done: threading.Event = done) -> None:
+                box["outcome"] = outcome
+                done.set()
+            try:
+                sim.tasks.pool.submit(run_chunk, job, task_id=f"cron-{job['run']}", on_done=on_done,
+                                      calendar=calendar)
+            except Exception as err:  # noqa: BLE001 -- the serial path takes the whole chunk
+                box["outcome"] = err
+                done.set()
+            pending.append((job, tokens, done, box))
+        interrupted: BaseException | None = None
+        for job, tokens, done, box in pending:
+            while True:          # chunks are short: finish them, so each session-run is whole
+                try:
+                    done.wait()
+                    break
+                except KeyboardInterrupt as err:
+                    interrupted = err
+            self.apply(job, tokens, box["outcome"], results)
+        if interrupted is not None:
+            raise interrupted
+
+    def apply(self, job: dict, tokens: dict, outcome: Any, results: list[dict]) -> None:
+        run = self.run_
+        sim = run.sim
+        conn = sim.store.connection()
+        reports = dict(conn.execute("SELECT seq, report FROM cron_journal WHERE run = ?",
+                                    (job["run"],)).fetchall())
+        if reports:
+            with sim.store.write() as wconn:
+                wconn.execute("DELETE FROM cron_journal WHERE run = ?", (job["run"],))
+        ok = getattr(outcome, "ok", False)
+        if not ok or len(reports) < len(job["sessions"]):
+            why = (f"{outcome.error_type}: {outcome.error_message}" if hasattr(outcome, "error_type")
+                   else f"{type(outcome).__name__}: {outcome}")
+            sim.record("", "cron", job["cron_type"],
+                       f"a chunk worker failed ({why}); {len(job['sessions']) - len(reports)} of "
+                       f"{len(job['sessions'])} session(s) run again serially")
+        for seq, session_id in enumerate(job["sessions"]):
+            blob = reports.get(seq)
+            if blob is None:     # not saved, not reported: run it here
+                sim.locks.release(session_id, tokens[session_id])
+                run.session(self.interview, session_id, self.wanted, results)
+                continue
+            self.session(session_id, pickle.loads(blob), tokens[session_id], results)  # noqa: S301
+
+    def session(self, session_id: str, report: dict, token: int, results: list[dict]) -> None:
+        """Apply one worker report as ``_Run.session`` would have done the work."""
+        run = self.run_
+        sim = run.sim
+        cron_type = self.wanted[0]
+        try:
+            if report["status"] != "ran":
+                return                                  # gone, or not eligible (any more)
+            for email in report["emails"]:
+                sim.services.deliver_prepared(email, session_id)
+            outcome, error, output = report["outcome"], report["error"], report["output"]
+            if report["delete"]:
+                sim.delete_session(session_id, reason=f"cron {report['delete']}")
+        finally:
+            sim.locks.release(session_id, token)
+        wall = run.wall()
+        at = run.at(wall)
+        detail = outcome if error is None else f"error: {error}"
+        run.record(session_id, "cron", cron_type, detail, report["duration"], at=at, wall=wall)
+        if output:
+            run.record(session_id, "cron_output", cron_type, output, at=at, wall=wall)
+        session = None
+        if report["launched"] and outcome != "deleted":
+            session = self._session(session_id)
+            if session is not None:
+                for spec in report["launched"]:
+                    sim.tasks.submit(session, spec)
+                run.launched.add(session_id)
+        results.append(_result(session_id, cron_type, outcome, output, error))
+        if outcome == "deleted":
+            return
+        for other in self.wanted[1:]:
+            session = session or self._session(session_id)
+            if session is None or not run.background(session, other, results):
+                return
+
+    def _session(self, session_id: str) -> "Session | None":
+        try:
+            return self.run_.sim.session(session_id)
+        except SessionError:
+            return None
 
 
 def _response_text(signal: Any, ns: dict) -> str:

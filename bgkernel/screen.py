@@ -102,7 +102,8 @@ class Screen:
     location: str | None = None                  # "file, line N"
     iterators: dict = field(default_factory=dict)
     javascript: tuple[str, ...] = ()
-    checkin_interval: int | None = None
+    checkin_interval: int | None = None           # ms between periodic check-ins (0: none)
+    checkin_initial_delay: int = 100              # ms from showing the screen to the first
 
     # --- rendering -----------------------------------------------------------------------
 

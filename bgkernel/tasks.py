@@ -234,6 +234,9 @@ class TaskManager:
         """Pool callback (another thread): record, run response/error actions, notify."""
         sim = self.sim
         record.output = outcome.output or ""
+        if record.output.strip():
+            sim.record(record.session_id, "task_output", record.action, record.output[-4000:],
+                       task=record.id)
         if outcome.started and not record.started_recorded:
             self._started(record, outcome.started, outcome.pid)
         run_time = (outcome.finished - outcome.started - record.start_delay) \

@@ -6,6 +6,15 @@ costs a few microseconds and is safe from background callbacks on other threads.
 never at module import).  ``attach(path)`` persists events to the ``events`` table of
 an SQLite file, so a reopened store keeps its history.
 
+``events`` (one row per event) is the record to query with SQL.  Each flush also
+writes its block of rows, in the same transaction, as one row of ``event_chunks``
+(ids ``first``..``last`` and the block's columns as one binary blob, see
+:func:`_encode_block`), so a reopened store loads a long history from a few blobs
+instead of a million rows.  ``event_chunks`` is only a cache: a chunk counts only
+while ``events`` still holds every id it covers (triggers drop a chunk whose rows
+are updated or deleted), and ids no chunk covers (older stores, other writers, a
+crash between the two writes) are read from ``events``.
+
 Columns, in order: ``session`` (str), ``at`` (calendar time, tz-aware), ``wall``
 (seconds since the simulator started), ``kind`` (categorical), ``name`` (str),
 ``detail`` (str; other values are stored as JSON), ``duration`` (seconds or NaN),
@@ -17,6 +26,7 @@ import json
 import math
 import os
 import sqlite3
+import struct
 import sys
 import threading
 import time
@@ -55,7 +65,22 @@ CREATE TABLE IF NOT EXISTS events (
     duration REAL,             -- NULL when the event has no duration (SQLite stores NaN so)
     task TEXT
 )"""
+_CHUNK_SCHEMA = """
+CREATE TABLE IF NOT EXISTS event_chunks (
+    first INTEGER PRIMARY KEY, -- the block is the events rows first..last, every id in between
+    last INTEGER NOT NULL,
+    data BLOB NOT NULL         -- the block's columns, see bgkernel.timeline._encode_block
+);
+CREATE TRIGGER IF NOT EXISTS event_chunks_stale_on_delete AFTER DELETE ON events BEGIN
+    DELETE FROM event_chunks WHERE first <= OLD.id AND last >= OLD.id;
+END;
+CREATE TRIGGER IF NOT EXISTS event_chunks_stale_on_update AFTER UPDATE ON events BEGIN
+    DELETE FROM event_chunks WHERE (first <= OLD.id AND last >= OLD.id)
+                                OR (first <= NEW.id AND last >= NEW.id);
+END;
+"""
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM events"
+_MAGIC = b"BGKCHUNK1\n"
 _INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 
@@ -127,6 +152,7 @@ class Recorder:
         self._flushed = 0                    # rows [0, _flushed) are in the store
         self._history_upto: int | None = None  # store ids <= this are not loaded yet
         self._history_count = 0
+        self._written: list[list[int]] = []  # [first id, last id, first row] of our chunks
 
     def _reset_live(self) -> None:
         self._session: list[str] = []
@@ -271,10 +297,12 @@ class Recorder:
                     raise ValueError(f"{os.fspath(path)}: table 'events' exists but lacks "
                                      f"the timeline columns {', '.join(missing)}")
                 upto, count = conn.execute("SELECT max(id), count(*) FROM events").fetchone()
+                conn.executescript(_CHUNK_SCHEMA)
             except BaseException:
                 conn.close()
                 raise
             self._conn, self._path = conn, os.fspath(path)
+            self._written = []
             with self._lock:
                 self._history_upto, self._history_count = (upto, count) if count else (None, 0)
 
@@ -282,6 +310,10 @@ class Recorder:
         """Write pending rows to the attached store in one transaction; return how many."""
         with self._seal_lock:
             return self._flush()
+
+    #: Chunks the recorder wrote that are smaller than this are merged with the next
+    #: block (sizes doubling, as in memory), so many small flushes leave few chunks.
+    CHUNK_ROWS = 16384
 
     def _flush(self) -> int:
         if self._conn is None:
@@ -292,29 +324,110 @@ class Recorder:
         import numpy as np
 
         tail = list(self._tail(self._flushed))
+        n = len(tail[0])
         with self._lock:
-            tail[3] = np.array(self._kind_names, dtype=object)[tail[3]]
+            names = list(self._kind_names)
+        tail[3] = np.array(names, dtype=object)[tail[3]]
         cols = [c.tolist() for c in tail]
-        with self._conn:
+        with self._conn:  # one transaction: the rows and their chunk, or neither
             self._conn.executemany(_INSERT, zip(*cols))
-        written, self._flushed = self._sealed - self._flushed, self._sealed
+            del cols
+            # the transaction holds the write lock, and new ids are max(id) + 1: ours are
+            # the n ids up to max(id), in order
+            last = self._conn.execute("SELECT max(id) FROM events").fetchone()[0]
+            self._write_chunk(last - n + 1, last, self._flushed, names)
+        written, self._flushed = n, self._sealed
         return written
 
+    def _write_chunk(self, first: int, last: int, row: int, names: list[str]) -> None:
+        """Store rows [row, _sealed) -- ids first..last, just inserted -- as a chunk,
+        merged with the small chunks this recorder wrote just before them."""
+        merged = []
+        while self._written:
+            w_first, w_last, w_row = self._written[-1]
+            size = w_last - w_first + 1
+            if w_last + 1 != first or size >= self.CHUNK_ROWS or size > last - first + 1:
+                break
+            merged.append(self._written.pop())
+            first, row = w_first, w_row
+        try:
+            blob = _encode_block(self._tail(row), names)
+        except (TypeError, ValueError, UnicodeError):  # e.g. a non-str value: rows only
+            self._written.clear()
+            return
+        if merged:
+            self._conn.execute("DELETE FROM event_chunks WHERE first >= ? AND first <= ?",
+                               (first, merged[0][0]))
+        self._conn.execute("INSERT OR REPLACE INTO event_chunks (first, last, data) "
+                           "VALUES (?, ?, ?)", (first, last, blob))
+        self._written.append([first, last, row])
+
     def _load_history(self) -> None:
-        """Put the rows the store held when attached before all others (once)."""
+        """Put the rows the store held when attached before all others (once): from the
+        ``event_chunks`` that are intact, and from ``events`` for the ids they miss."""
         if self._conn is None or self._history_upto is None:
             return
-        rows = self._conn.execute(_SELECT + " WHERE id <= ? ORDER BY id",
-                                  (self._history_upto,)).fetchall()
-        count = len(rows)
-        cols: list[Any] = list(zip(*rows)) if rows else [()] * len(COLUMNS)
-        del rows
+        import numpy as np
+
+        upto = self._history_upto
+        parts: list[tuple[int, Any, list[str]]] = []  # (first id, columns, kind names)
+        covered: list[tuple[int, int]] = []
+        try:
+            chunks = self._conn.execute(
+                "SELECT first, last, data, (SELECT count(*) FROM events "
+                "WHERE id BETWEEN c.first AND c.last) FROM event_chunks c "
+                "WHERE last <= ? ORDER BY first", (upto,)).fetchall()
+        except sqlite3.DatabaseError:  # e.g. a store attached read-only before chunks
+            chunks = []
+        for first, last, data, present in chunks:
+            if covered and first <= covered[-1][1]:
+                continue                           # overlaps an earlier chunk
+            if present != last - first + 1:
+                continue                           # events rows gone: not trusted
+            try:
+                cols, kinds = _decode_block(data)
+            except (ValueError, TypeError, KeyError, IndexError, struct.error):
+                continue
+            if len(cols[0]) != present:
+                continue
+            parts.append((first, cols, kinds))
+            covered.append((first, last))
+        gaps, start = [], None
+        for first, last in covered:
+            gaps.append((start, first - 1))
+            start = last + 1
+        gaps.append((start, upto))
+        for low, high in gaps:
+            if low is not None and low > high:
+                continue
+            rows = self._conn.execute(
+                _SELECT + " WHERE id <= ? AND id >= ? ORDER BY id",
+                (high, -(1 << 63) if low is None else low)).fetchall()
+            if rows:
+                cols = list(zip(*rows))
+                del rows
+                kinds = list(dict.fromkeys(cols[3]))
+                index = {k: i for i, k in enumerate(kinds)}
+                cols[3] = list(map(index.__getitem__, cols[3]))
+                parts.append((-(1 << 63) if low is None else low, _to_arrays(cols), kinds))
+        parts.sort(key=lambda part: part[0])
         with self._lock:
-            for kind in set(cols[3]) - self._kind_code.keys():
-                self._new_kind(kind)
-            cols[3] = list(map(self._kind_code.__getitem__, cols[3]))
-        self._chunks.insert(0, _to_arrays(cols))  # NULL durations become NaN
+            pieces = []
+            for _, cols, kinds in parts:           # kind codes to this recorder's codes
+                for kind in kinds:
+                    if kind not in self._kind_code:
+                        self._new_kind(kind)
+                table = np.array([self._kind_code[k] for k in kinds], dtype="i4")
+                pieces.append(cols[:3] + (table[cols[3]],) + cols[4:])
+        if not pieces:
+            pieces = [_to_arrays(((),) * len(COLUMNS))]
+        history = pieces[0] if len(pieces) == 1 else tuple(
+            np.concatenate(cols) for cols in zip(*pieces))
+        count = len(history[0])
+        self._chunks.insert(0, history)  # NULL durations became NaN
         self._flushed += count
+        for w in self._written:          # our chunks' rows now follow the history
+            w[2] += count
         with self._lock:
             self._sealed += count
             self._history_upto, self._history_count = None, 0
@@ -390,6 +503,84 @@ def _to_arrays(columns: Any) -> tuple[Any, ...]:
     return tuple(np.frombuffer(c, dtype=dt) if isinstance(c, array) and len(c)
                  else np.array(c, dtype=dt)
                  for c, dt in zip(columns, ("O", "f8", "f8", "i4", "O", "O", "f8", "O")))
+
+
+_CODE_TYPES = ("<u1", "<u2", "<i4")
+
+
+def _encode_block(cols: tuple[Any, ...], kind_names: list[str]) -> bytes:
+    """One block of rows as bytes: magic, header length, JSON header, raw arrays.
+
+    The header holds the row count, the kind names and, for each text column, its
+    distinct values (``task`` may hold null); the arrays are ``at``, ``wall`` and
+    ``duration`` as little-endian float64 and, for ``kind`` and each text column, codes
+    into those values as the smallest unsigned or int32 type that fits.  No pickle:
+    a store from elsewhere cannot run code when loaded.
+    """
+    import numpy as np
+
+    session, at, wall, kind, name, detail, duration, task = cols
+    n = len(at)
+    used, kind_codes = np.unique(kind, return_inverse=True)
+    header: dict[str, Any] = {"n": n, "kind": [kind_names[k] for k in used.tolist()]}
+    codes: dict[str, Any] = {"kind": kind_codes.reshape(-1)}
+    for label, col in (("session", session), ("name", name), ("detail", detail),
+                       ("task", task)):
+        values = col.tolist()
+        uniques = list(dict.fromkeys(values))
+        for v in uniques:
+            if type(v) is not str and not (v is None and label == "task"):
+                raise TypeError(f"{label} value {v!r} is not a string")
+        index = {v: i for i, v in enumerate(uniques)}
+        header[label] = uniques
+        codes[label] = np.fromiter(map(index.__getitem__, values), dtype="i4", count=n)
+    arrays = [(label, "<f8", np.ascontiguousarray(col, dtype="<f8"))
+              for label, col in (("at", at), ("wall", wall), ("duration", duration))]
+    for label in ("kind", "session", "name", "detail", "task"):
+        size = len(header[label])
+        dt = _CODE_TYPES[0 if size <= 1 << 8 else 1 if size <= 1 << 16 else 2]
+        arrays.append((label, dt, codes[label].astype(dt)))
+    header["arrays"] = [[label, dt] for label, dt, _ in arrays]
+    text = json.dumps(header, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return b"".join([_MAGIC, struct.pack("<Q", len(text)), text]
+                    + [a.tobytes() for _, _, a in arrays])
+
+
+def _decode_block(data: bytes) -> tuple[tuple[Any, ...], list[str]]:
+    """The columns of an :func:`_encode_block` blob (``kind`` as codes), the kind names."""
+    import numpy as np
+
+    data = bytes(data)
+    if not data.startswith(_MAGIC):
+        raise ValueError("not a timeline chunk")
+    offset = len(_MAGIC) + 8
+    (size,) = struct.unpack_from("<Q", data, len(_MAGIC))
+    header = json.loads(data[offset:offset + size].decode("utf-8"))
+    offset += size
+    n = int(header["n"])
+    out: dict[str, Any] = {}
+    for label, dt in header["arrays"]:
+        dtype = np.dtype(dt)
+        if dtype.kind not in "fiu":
+            raise ValueError(f"unexpected dtype {dt!r} in a timeline chunk")
+        arr = np.frombuffer(data, dtype=dtype, count=n, offset=offset)
+        offset += n * dtype.itemsize
+        if label in ("at", "wall", "duration"):
+            out[label] = arr.astype("f8")   # native order, writable, not the blob's memory
+        elif label == "kind":
+            if n and int(arr.max()) >= len(header["kind"]):
+                raise IndexError("a kind code out of range in a timeline chunk")
+            out[label] = arr.astype("i4")
+        else:
+            values = np.empty(len(header[label]), dtype=object)
+            values[:] = header[label]
+            out[label] = values[arr]
+    if offset != len(data):
+        raise ValueError("a timeline chunk of the wrong length")
+    kinds = header["kind"]
+    if not all(type(k) is str for k in kinds):
+        raise TypeError("kind names in a timeline chunk must be strings")
+    return tuple(out[c] for c in COLUMNS), kinds
 
 
 # -- export --------------------------------------------------------------------

@@ -26,7 +26,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def kinds(frame: pd.DataFrame) -> list[str]:
-    return frame["kind"].astype(str).tolist()
+    """The event kinds in order, without the informational rows of what tasks printed."""
+    return [k for k in frame["kind"].astype(str) if k != "task_output"]
 
 
 def rows(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -94,6 +95,8 @@ def test_background_action_in_order_with_queue_time(name, deliver, expected):
     assert_timeline_columns(frame)
     assert set(frame["session"]) == {session}
     assert kinds(frame) == expected
+    output = one(frame, "task_output")               # the task's worker.log lines
+    assert "background_action: yaml_filename is" in output["detail"]
     screens = rows(frame, "screen")
     assert screens["detail"].iloc[0] == "How much shall I add to 553?"
     assert one(frame, "answer")["detail"] == "value_to_add=5"
@@ -244,5 +247,5 @@ def test_history_survives_reopening_and_exports(tmp_path):
     assert done.returncode == 0, done.stderr
     shell = read_export(out, tz=ZONE)
     assert len(shell) == len(more)
-    assert shell["kind"].astype(str).tolist() == kinds(more)
+    assert shell["kind"].astype(str).tolist() == more["kind"].astype(str).tolist()
     assert (shell["at"] == more["at"]).all() and np.allclose(shell["wall"], more["wall"])
