@@ -72,7 +72,8 @@ class Simulator:
                                  enabled=bool(self.config["record timeline"]),
                                  tz=self.config["timezone"])
         self.recorder.attach(self.store.path)
-        last = self.store.connection().execute("SELECT max(wall) FROM events").fetchone()[0]
+        last = self.store.connection().execute(      # the latest rows hold the largest wall
+            "SELECT max(wall) FROM (SELECT wall FROM events ORDER BY id DESC LIMIT 1000)").fetchone()[0]
         if last is not None:          # a reopened store: wall time goes on from its history
             self.clock.resume_wall(last)
         self.locks = SessionLocks(lambda: self.clock.scaled(self.config["concurrency lock timeout"]),

@@ -297,7 +297,10 @@ class Recorder:
                     raise ValueError(f"{os.fspath(path)}: table 'events' exists but lacks "
                                      f"the timeline columns {', '.join(missing)}")
                 upto, count = conn.execute("SELECT max(id), count(*) FROM events").fetchone()
-                conn.executescript(_CHUNK_SCHEMA)
+                try:
+                    conn.executescript(_CHUNK_SCHEMA)
+                except sqlite3.OperationalError:  # e.g. a read-only older store: rows only
+                    pass
             except BaseException:
                 conn.close()
                 raise

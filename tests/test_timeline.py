@@ -214,6 +214,181 @@ def test_attach_rejects_a_foreign_events_table(recorder: Recorder, tmp_path) -> 
         recorder.attach(path)
 
 
+# -- event_chunks: the fast way back -------------------------------------------------
+
+OLD_SCHEMA = """CREATE TABLE events (id INTEGER PRIMARY KEY, session TEXT NOT NULL,
+    at REAL NOT NULL, wall REAL NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    detail TEXT NOT NULL, duration REAL, task TEXT)"""
+
+
+def varied_events(rec: Recorder, clocks: FakeClocks, n: int = 50, tag: str = "") -> None:
+    """Rows with every awkward value: custom kinds, NaN, None, unicode, NUL, JSON."""
+    for i in range(n):
+        clocks.tick(0.125 * (i % 7))
+        rec.record(f"s{tag}{i % 3}", KINDS[i % len(KINDS)] if i % 5 else f"custom{tag}_{i % 2}",
+                   f"name {i} é\u2603", {"i": i, "x": [1.5, None]} if i % 4 == 0
+                   else ("" if i % 4 == 1 else f"a\x00b\n{i}"),
+                   duration=None if i % 3 == 0 else i / 3, task=None if i % 2 else f"t{tag}{i}")
+
+
+def chunk_ranges(path) -> list[tuple[int, int]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT first, last FROM event_chunks ORDER BY first").fetchall()
+
+
+def reopened(path, clocks: FakeClocks, **kwargs) -> pd.DataFrame:
+    with Recorder(clocks.now, clocks.wall, **kwargs) as rec:
+        rec.attach(path)
+        return rec.to_frame()
+
+
+def events_table(path) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT session, at, wall, kind, name, detail, duration, task "
+                            "FROM events ORDER BY id").fetchall()
+
+
+def test_a_reopened_store_loads_its_chunks_into_the_same_frame(clocks: FakeClocks, tmp_path,
+                                                               monkeypatch) -> None:
+    path = tmp_path / "store.sqlite"
+    rec = Recorder(clocks.now, clocks.wall, tz="Europe/Paris")
+    rec.attach(path)
+    varied_events(rec, clocks, 40)
+    rec.flush()
+    varied_events(rec, clocks, 2000, tag="b")
+    before = rec.to_frame()
+    rec.close()
+    assert chunk_ranges(path) and chunk_ranges(path)[0][0] == 1
+    assert sum(b - a + 1 for a, b in chunk_ranges(path)) == len(before) == 2040
+
+    import bgkernel.timeline as timeline
+    decoded = []
+    real_decode = timeline._decode_block
+    monkeypatch.setattr(timeline, "_decode_block", lambda data: decoded.append(1) or real_decode(data))
+    after = reopened(path, clocks, tz="Europe/Paris")
+    assert decoded                                        # read from the chunks...
+    pd.testing.assert_frame_equal(after, before, check_exact=True)   # ...exactly as before
+    assert list(after["kind"].cat.categories) == list(before["kind"].cat.categories)
+    assert after["detail"].iloc[2] == "a\x00b\n2" and pd.isna(after["task"].iloc[1])
+    assert events_table(path)[2][5] == "a\x00b\n2"      # and the events rows are still there
+
+
+def test_an_older_store_with_only_events_rows_still_loads(clocks: FakeClocks, tmp_path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:                  # as an older bgkernel left it
+        conn.execute(OLD_SCHEMA)
+        conn.executemany("INSERT INTO events (session, at, wall, kind, name, detail, duration,"
+                         " task) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         [("s1", START.timestamp() + i, i * 0.5, ["screen", "old_kind"][i % 2],
+                           f"n{i}", "", None if i % 2 else 1.0, None if i % 3 else f"t{i}")
+                          for i in range(10)])
+    conn.close()
+    frame = reopened(path, clocks)
+    assert len(frame) == 10 and frame["kind"].tolist()[:2] == ["screen", "old_kind"]
+    assert frame["wall"].tolist() == [i * 0.5 for i in range(10)]
+    assert math.isnan(frame["duration"].iloc[1]) and frame["task"].iloc[3] == "t3"
+    assert chunk_ranges(path) == []                       # nothing new was written
+
+
+def test_chunks_and_bare_rows_mix_without_duplicates(clocks: FakeClocks, tmp_path) -> None:
+    path = tmp_path / "mixed.sqlite"
+    with sqlite3.connect(path) as conn:                  # older rows, no chunks: ids 1-5
+        conn.execute(OLD_SCHEMA)
+        conn.executemany("INSERT INTO events (session, at, wall, kind, name, detail) "
+                         "VALUES ('old', ?, ?, 'screen', ?, '')",
+                         [(START.timestamp(), float(i), f"old{i}") for i in range(5)])
+    conn.close()
+    with Recorder(clocks.now, clocks.wall) as rec:       # chunked rows: ids 6-55
+        rec.attach(path)
+        varied_events(rec, clocks, 50)
+    with sqlite3.connect(path) as conn:                  # another writer: ids 56-57
+        conn.executemany("INSERT INTO events (session, at, wall, kind, name, detail) "
+                         "VALUES ('other', ?, 0, 'checkin', ?, '')",
+                         [(START.timestamp(), "x"), (START.timestamp(), "y")])
+    conn.close()
+    rec = Recorder(clocks.now, clocks.wall)
+    rec.attach(path)
+    rec.to_frame()                                       # history first: its kinds first
+    varied_events(rec, clocks, 30, tag="c")              # chunked again: ids 58-87
+    expected = rec.to_frame()
+    rec.close()
+    assert chunk_ranges(path) == [(6, 55), (58, 87)]
+    frame = reopened(path, clocks)
+    pd.testing.assert_frame_equal(frame, expected, check_exact=True)
+    assert frame["name"].tolist()[:5] == [f"old{i}" for i in range(5)]
+    assert frame["session"].tolist()[55:57] == ["other", "other"]
+    assert len(frame) == 87 and [tuple(r) for r in frame.assign(
+        at=frame["at"].map(pd.Timestamp.timestamp), kind=frame["kind"].astype(str),
+        task=frame["task"].astype(object).where(frame["task"].notna(), None),
+        duration=frame["duration"].astype(object).where(frame["duration"].notna(), None),
+    ).itertuples(index=False)] == events_table(path)
+
+
+def test_a_crash_between_rows_and_chunk_loses_nothing(clocks: FakeClocks, tmp_path,
+                                                       monkeypatch) -> None:
+    path = tmp_path / "crash.sqlite"
+    rec = Recorder(clocks.now, clocks.wall)
+    rec.attach(path)
+    varied_events(rec, clocks, 20)
+    rec.flush()                                          # ids 1-20: rows and chunk
+    varied_events(rec, clocks, 20, tag="lost")
+    monkeypatch.setattr(Recorder, "_write_chunk", lambda self, *args: None)
+    rec.flush()                                          # ids 21-40: rows, chunk missing
+    monkeypatch.undo()
+    varied_events(rec, clocks, 20, tag="after")
+    expected = rec.to_frame()                            # ids 41-60: rows and chunk
+    rec.close()
+    assert chunk_ranges(path) == [(1, 20), (41, 60)]
+    frame = reopened(path, clocks)
+    pd.testing.assert_frame_equal(frame, expected, check_exact=True)
+    assert len(frame) == 60 and frame["task"].str.startswith("tlost").sum() == 10
+
+
+def test_a_chunk_whose_rows_changed_is_not_trusted(clocks: FakeClocks, tmp_path) -> None:
+    path = tmp_path / "edited.sqlite"
+    with Recorder(clocks.now, clocks.wall) as rec:
+        rec.attach(path)
+        varied_events(rec, clocks, 20)
+        rec.flush()
+        varied_events(rec, clocks, 20, tag="b")
+    with sqlite3.connect(path) as conn:                  # SQL edits: the triggers drop chunks
+        conn.execute("DELETE FROM events WHERE id = 3")
+        conn.execute("UPDATE events SET name = 'edited' WHERE id = 30")
+    conn.close()
+    assert chunk_ranges(path) == []
+    frame = reopened(path, clocks)
+    assert len(frame) == 39 and frame["name"].iloc[28] == "edited"
+    with Recorder(clocks.now, clocks.wall) as rec:       # chunks again for new rows
+        rec.attach(path)
+        varied_events(rec, clocks, 5, tag="c")
+    with sqlite3.connect(path) as conn:                  # no triggers (dropped): the count
+        conn.execute("DROP TRIGGER event_chunks_stale_on_delete")   # check still refuses
+        conn.execute("DELETE FROM events WHERE id = 41")
+        conn.execute("UPDATE event_chunks SET data = x'00' WHERE first = 42")  # garbage
+    conn.close()
+    assert chunk_ranges(path) == [(41, 45)]
+    frame = reopened(path, clocks)
+    assert len(frame) == 43
+    assert frame["name"].tolist() == [row[4] for row in events_table(path)]
+
+
+def test_small_flushes_are_merged_into_few_chunks(clocks: FakeClocks, tmp_path) -> None:
+    path = tmp_path / "small.sqlite"
+    rec = Recorder(clocks.now, clocks.wall)
+    rec.attach(path)
+    for i in range(300):
+        rec.record("s1", "checkin", str(i), task=f"t{i}")
+        rec.flush()
+        if i == 100:
+            rec.to_frame()                               # history loaded mid-way: no matter
+    expected = rec.to_frame()
+    rec.close()
+    ranges = chunk_ranges(path)
+    assert len(ranges) <= 9 and ranges[0][0] == 1 and ranges[-1][1] == 300
+    assert all(a == b_prev + 1 for (a, _), (_, b_prev) in zip(ranges[1:], ranges))
+    pd.testing.assert_frame_equal(reopened(path, clocks), expected, check_exact=True)
+
+
 # -- frames --------------------------------------------------------------------------
 
 def test_to_frame_columns_and_dtypes(recorder: Recorder, clocks: FakeClocks) -> None:
@@ -256,10 +431,10 @@ def test_filter_by_session(recorder: Recorder, clocks: FakeClocks) -> None:
 
 
 def test_import_does_not_import_pandas() -> None:
-    code = "import sys, bgkernel.timeline; print('pandas' in sys.modules)"
+    code = "import sys, bgkernel.timeline; print('pandas' in sys.modules, 'numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False"
 
 
 # -- export --------------------------------------------------------------------------
