@@ -261,6 +261,9 @@ class _Run:
 
 # --- the parallel path: chunks of sessions in pool workers ----------------------------------
 
+#: Off by default: measured slower than the serial path so far (378 vs ~2,300 session-runs/s,
+#: benchmarks/cron_bench.py 300 60 loky); set True to use it.
+PARALLEL = False
 #: A run goes to the pool when an interview has at least this many eligible sessions.
 PARALLEL_MIN = 64
 
@@ -268,7 +271,7 @@ PARALLEL_MIN = 64
 def _parallel(sim: "Simulator", wanted: list[str], sessions: list[str]) -> bool:
     """Chunks in loky workers: many sessions, a foreground type, the loky backend, and no
     SMTP (``send_email`` must know whether delivery failed, which only the parent can)."""
-    return (len(sessions) >= PARALLEL_MIN and bool(wanted) and not wanted[0].endswith("_background")
+    return (PARALLEL and len(sessions) >= PARALLEL_MIN and bool(wanted) and not wanted[0].endswith("_background")
             and sim.tasks._backend == "loky" and sim.config.get("smtp") is None)
 
 
@@ -301,8 +304,12 @@ class _Chunks:
         sim.store.connection().execute(JOURNAL_SCHEMA)
         interview = self.interview
         calendar = None if sim.clock.is_real() else sim.clock.now().isoformat()
-        base = {"store_path": sim.store.path, "digest": interview.digest, "source": interview.source,
-                "path": interview.path, "name": interview.name, "config": dict(sim.config),
+        # The worker parses the interview as the simulator did: a text interview loaded without
+        # a name carries the file label "<interview>" into its error messages.
+        name = None if interview.path is None and interview.name == "interview" else interview.name
+        base = {"store_path": sim.store.path, "digest": f"{interview.digest}:cron:{name}",
+                "source": interview.source, "path": interview.path, "name": name,
+                "config": dict(sim.config),
                 "files_dir": sim.store.files_dir, "user": run.user, "cron_type": self.wanted[0]}
         pending = []
         for chunk in self.chunks():

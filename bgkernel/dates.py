@@ -94,7 +94,16 @@ def _wrap(value: Any) -> Any:
     return _to_da(value) if isinstance(value, _dt.datetime) else value
 
 
-class DADateTime(_dt.datetime):
+def _real_datetime_class() -> type:
+    """``datetime.datetime`` itself, even when this module is first imported while a
+    calendar freeze has replaced it by freezegun's subclass."""
+    cls = _dt.datetime
+    while cls.__module__.startswith("freezegun"):
+        cls = cls.__mro__[1]
+    return cls
+
+
+class DADateTime(_real_datetime_class()):  # type: ignore[misc]
     """A datetime whose ``str()`` is the long date, with docassemble's helpers."""
 
     def format(self, format: str | None = None, language: str | None = None) -> str:  # noqa: A002

@@ -81,6 +81,8 @@ class Simulator:
         self._interviews: dict[str, Interview] = {}
         self._sessions: dict[str, Session] = {}
         self._lock = threading.RLock()
+        from . import library
+        library.builtins_dict()    # import the interview library now, outside any calendar freeze
         from .services import Services
         from .tasks import TaskManager
         self.services = Services(self)

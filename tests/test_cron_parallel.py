@@ -1,0 +1,162 @@
+"""The parallel path of a scheduled run (chunks of sessions in loky workers) gives what the
+serial path gives: results, saved answers, outbox, deletions, background tasks; and a chunk
+whose worker dies loses no session-run and runs none twice."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import bgkernel
+from bgkernel import cron
+
+START = "2026-01-05T09:00:00"
+LABELS = ["plain", "mail", "print", "null", "exit", "error", "bg", "plain", "mail", "plain"]
+
+SOURCE = """
+mandatory: True
+code: |
+  allow_cron = True
+  multi_user = True
+---
+initial: True
+code: |
+  process_action()
+---
+mandatory: True
+question: Label?
+fields:
+  - Label: label
+---
+mandatory: True
+question: Done
+---
+event: cron_daily
+code: |
+  import os
+  counter = counter + 1 if defined('counter') else 1
+  if label == 'crash' and os.getpid() != PARENT_PID:
+    os._exit(3)
+  if label == 'print':
+    print("hello from " + label)
+  if label == 'mail' and task_not_yet_performed('mail'):
+    send_email(to='someone@example.com', subject='Hi ' + label, body='Body ' + str(counter), task='mail')
+  if label == 'null':
+    response(null=True)
+  if label == 'exit':
+    command('exit')
+  if label == 'error':
+    undefined_thing_xyz.foo
+  if label == 'bg':
+    background_action('bg_task')
+  response("ran " + label + " " + str(counter))
+---
+event: bg_task
+code: |
+  background_response("done")
+""".replace("PARENT_PID", str(os.getpid()))
+
+
+def _populate(sim, labels):
+    interview = sim.load(SOURCE)
+    sessions = []
+    for label in labels:
+        s = sim.start(interview)
+        assert s.screen.question == "Label?"
+        s.answer(label=label)
+        assert s.screen.question == "Done"
+        sessions.append(s.id)
+    return sessions
+
+
+def _advance(sim, monkeypatch, parallel: bool, days: int = 3):
+    monkeypatch.setattr(cron, "PARALLEL", True)
+    monkeypatch.setattr(cron, "PARALLEL_MIN", 8 if parallel else 10**9)
+    used = []
+    original = cron._Chunks.run
+
+    def spy(self, results):
+        used.append(len(self.sessions))
+        return original(self, results)
+    monkeypatch.setattr(cron._Chunks, "run", spy)
+    runs = sim.advance(days=days)
+    assert bool(used) == parallel
+    return runs
+
+
+def _normal(sim, ids, runs):
+    index = {sid: i for i, sid in enumerate(ids)}
+    out = []
+    for run in runs:
+        out.append((run["type"], [(index[r["session"]], r["type"], r["outcome"], r["output"],
+                                   r["error"]) for r in run["results"]]))
+    mails = [(index[m.session], m.subject, m.text, tuple(m.recipients)) for m in sim.outbox]
+    answers = {}
+    for sid in ids:
+        if not sim.store.exists(sid):
+            answers[index[sid]] = None
+            continue
+        ns = bgkernel.store.load_answers(sim.store.latest(sid)[1])
+        internal = ns.pop("_internal")
+        access = internal.pop("accesstime")
+        internal.pop("starttime")                  # when each store's session was started
+        assert cron.CRON_USER.id in access or ns.get("label") in ("null", "error")
+        answers[index[sid]] = (sorted((k, repr(v)) for k, v in ns.items()),
+                               sorted((k, repr(v)) for k, v in internal.items()))
+    tasks = sorted(index[sid] for sid in ids for _ in (sim.tasks.for_session(sid) if sim.store.exists(sid) else ()))
+    return out, mails, answers, tasks
+
+
+def _pair(tmp_path, monkeypatch, labels):
+    got = {}
+    for name, parallel in (("serial", False), ("parallel", True)):
+        with bgkernel.Simulator(store=str(tmp_path / name / "store.sqlite"), backend="loky", workers=2,
+                                start=START, config={"worker start delay": 0.0}) as sim:
+            ids = _populate(sim, labels)
+            runs = _advance(sim, monkeypatch, parallel)
+            got[name] = _normal(sim, ids, runs)
+            frame = sim.timeline
+            got[name + "_failed_chunks"] = int(frame["detail"].astype(str).str.contains("chunk worker failed").sum())
+            got[name + "_cron_rows"] = int((frame["kind"] == "cron").sum())
+    return got
+
+
+def test_parallel_path_matches_the_serial_path(tmp_path, monkeypatch):
+    labels = LABELS * 3
+    got = _pair(tmp_path, monkeypatch, labels)
+    assert got["parallel"] == got["serial"], _diff(got["parallel"], got["serial"])
+    assert got["parallel_failed_chunks"] == 0
+    assert got["parallel_cron_rows"] == got["serial_cron_rows"]
+    results, mails, answers, tasks = got["parallel"]
+    assert len(mails) == labels.count("mail")                    # once each, never again
+    assert all(answers[i] is None for i, label in enumerate(labels) if label == "exit")
+    outcomes = {o for _, rows in results for (_, _, o, _, _) in rows}
+    assert {"saved", "unsaved", "deleted", "error"} <= outcomes
+    assert len(tasks) == 3 * labels.count("bg")                  # one background task per run
+
+
+def test_a_chunk_whose_worker_dies_loses_and_repeats_nothing(tmp_path, monkeypatch):
+    labels = LABELS * 2 + ["crash"] + LABELS
+    got = _pair(tmp_path, monkeypatch, labels)
+    assert got["parallel_failed_chunks"] == 3                    # one per daily run
+    assert got["parallel"] == got["serial"], _diff(got["parallel"], got["serial"])
+    results, mails, answers, _ = got["parallel"]
+    assert len(mails) == labels.count("mail")
+    for i, label in enumerate(labels):
+        if label in ("plain", "mail", "print", "bg", "crash"):
+            counter = dict(answers[i][0])["counter"]
+            assert counter == "3", (i, label, counter)           # every run saved exactly once
+
+
+def _diff(a, b):
+    for part, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            if isinstance(x, list):
+                for i, (p, q) in enumerate(zip(x, y)):
+                    if p != q:
+                        return part, i, p, q
+            if isinstance(x, dict):
+                for k in x:
+                    if x[k] != y.get(k):
+                        return part, k, x[k], y.get(k)
+            return part, x, y
