@@ -15,12 +15,12 @@ from typing import Any
 from . import library
 from .analysis import variants
 from .blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, ObjectsBlock, QuestionBlock,
-                     SettingsBlock, TemplateBlock)
+                     TemplateBlock)
 from .context import RunContext
 from .errors import (BackgroundResponseActionSignal, BackgroundResponseSignal, CircularityError,
                      CodeError, CommandSignal, DAAttributeError, DAIndexError, ForcedNameError,
                      InterviewError, MessageSignal, MissingVariableError, ResponseSignal, Signal,
-                     TemplateError, missing_name)
+                     missing_name)
 from .interview import Interview
 
 __all__ = ["Evaluation", "Result", "Asked", "NoEndpointError", "InterviewRuntimeError", "ITERATORS"]

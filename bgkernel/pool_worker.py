@@ -39,9 +39,6 @@ __all__ = ["TaskSpec", "Report", "run_task", "failure_data", "LOG_FORMAT", "thre
 # left alone, so this stays the real clock even while a task freezes time.
 _REAL_CLOCK = (time.time,)
 
-# Modules whose clock reads stay real inside an in-process freeze (ecosystem §2.3, F6).
-_SHARED_PROCESS_IGNORE = ["distributed", "tornado", "asyncio", "zmq", "jupyter_client",
-                          "ipykernel", "comm"]
 LOG_FORMAT = logging.BASIC_FORMAT
 
 
@@ -80,9 +77,6 @@ class Report:
 
 # --- the task itself: delay, calendar, call, failure as data ------------------------
 
-_FREEZE_LOCK = threading.Lock()
-
-
 @contextlib.contextmanager
 def _calendar(calendar: str | None, shared_process: bool) -> Iterator[None]:
     if calendar is None:
@@ -94,9 +88,11 @@ def _calendar(calendar: str | None, shared_process: bool) -> Iterator[None]:
             yield
         return
     # freezegun is process-global with a LIFO stack of freezes: two threads freezing
-    # at once would stop each other's freeze.  One calendar task per process at a time.
-    with _FREEZE_LOCK, freeze_time(calendar, tick=True, real_asyncio=True,
-                                   ignore=_SHARED_PROCESS_IGNORE):
+    # and unfreezing independently would stop each other's freeze.  In a shared process
+    # the task joins the process's one counted freeze (bgkernel.clock), which the
+    # simulator's own evaluations also use: the first scope starts it, the last stops it.
+    from .clock import worker_freeze
+    with worker_freeze(calendar):
         yield
 
 

@@ -12,7 +12,7 @@ from .engine import Evaluation, Result
 from .errors import SessionError
 from .interview import Interview
 from .screen import Button, Screen
-from .store import dump_answers, load_answers
+from .store import load_answers
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -223,7 +223,7 @@ class Session:
                 ev.internal["answered"].add(block.name)
 
         self._draft.clear()
-        shown = self._run(new_step=True, before=before, rollback_on=lambda: bool(sub.errors))
+        self._run(new_step=True, before=before, rollback_on=lambda: bool(sub.errors))
         if sub.errors:
             self._screen = screen.with_updates(errors=dict(sub.errors))
         return self._screen

@@ -10,7 +10,7 @@ from typing import Any
 
 from .clock import Clock
 from .context import UserInfo
-from .errors import ConfigError, InterviewError, SessionError
+from .errors import ConfigError, InterviewError
 from .interview import Interview, load_interview
 from .locks import SessionLocks
 from .session import Session

@@ -303,7 +303,6 @@ class TaskManager:
     def _response_action(self, record: _Record, session: "Session", action: str, arguments: dict,
                          ignore: bool = False) -> tuple[Any, BackgroundResult | None]:
         """Run ``action`` against the latest saved answers under the session lock; save."""
-        from .engine import InterviewRuntimeError
         from .errors import InterviewError
         from .store import load_answers
         sim = self.sim
