@@ -148,10 +148,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(session.refresh().text())
         print("\n== timeline\n")
         frame = sim.timeline
-        keep = frame[~frame["kind"].isin(["cron"])] if len(frame) > 60 else frame
-        cron_runs = int((frame["kind"] == "cron").sum())
-        print(_timeline_text(_Only(keep)))
-        print(f"(and {cron_runs} cron rows)")
+        if len(frame) > 60:
+            cron_runs = int((frame["kind"] == "cron").sum())
+            print(_timeline_text(_Only(frame[frame["kind"] != "cron"])))
+            print(f"(and {cron_runs} rows of scheduled runs, left out here)")
+        else:
+            print(_timeline_text(sim))
     return 0
 
 
