@@ -37,7 +37,7 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
         if qtype.endswith("maybe"):
             buttons.append(Button("I don't know", None, variable))
     elif qtype == "multiple_choice":
-        options = choice_options(ev, block.choices)
+        options = choice_options(ev, block.choices, keep_places=not block.variable)
         if block.variable and block.choice_style in ("radio", "dropdown", "combobox"):
             current = _current(ev, variable)
             chosen = next((o.value for o in options if o.default), None)
@@ -52,6 +52,8 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
                 buttons.append(Button(opt.label, opt.value, variable))
         else:
             for index, (choice, opt) in enumerate(zip(_static(block.choices), options)):
+                if opt is None:
+                    continue
                 buttons.append(Button(opt.label, opt.value if choice is None else
                                       (None if choice.embedded else choice.value),
                                       command=None if choice is None else choice.command,
@@ -164,12 +166,19 @@ def _default(default: Any, ns: dict) -> Any:
     return default
 
 
-def choice_options(ev: "Evaluation", choices: Any) -> list[Option]:
+def choice_options(ev: "Evaluation", choices: Any, keep_places: bool = False) -> list[Any]:
+    """The options offered; a choice whose ``show if`` is false is left out (or, with
+    ``keep_places``, stands as None so indices still match the block's choices)."""
     ns = ev.ns
     if isinstance(choices, Expr):
         return normalize_choices(choices.run(ns))
-    out = []
+    out: list[Any] = []
     for choice in choices:
+        shown = choice.show_if
+        if shown is not None and not (shown.run(ns) if isinstance(shown, Expr) else shown):
+            if keep_places:
+                out.append(None)
+            continue
         value = choice.value
         if isinstance(value, str) and "${" in value:
             value = Text(value).render(ns)

@@ -54,6 +54,7 @@ class Choice:
     command: str | None = None            # 'refresh', 'exit', 'leave', 'restart' ...
     url: str | None = None
     embedded: Block | None = None         # `- Label: {code: ...}` without `field:`
+    show_if: Any = None                   # `show if:` a Python expression (or a bool)
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,10 @@ class Evaluation:
         internal.setdefault("answered", set())
         internal.setdefault("answers", {})
         internal.setdefault("event_stack", [])
+        for local in ("session_local", "device_local", "user_local"):
+            if local not in ns:
+                from .objects import DAObject
+                ns[local] = internal.setdefault(local, DAObject(local))
         try:
             self._import_modules()
         except Exception as err:  # noqa: BLE001 -- a clear error naming the interview
@@ -439,7 +443,7 @@ class Evaluation:
                 table.empty_message, table.file, table.line = spec["empty message"], spec["file"], spec["line"]
                 self._assign(block.variable, table)
             elif isinstance(block, DataBlock):
-                value = _data_value(block.data, self.ns) if block.from_code else block.data
+                value = _data_value(block.data, self.ns) if block.from_code else _render_data(block.data, self.ns)
                 self._assign(block.variable, value)
             elif isinstance(block, AttachmentBlock):
                 for spec in block.attachments:
@@ -649,6 +653,18 @@ def _data_value(data: Any, ns: dict) -> Any:
         return [_data_value(v, ns) for v in data]
     if isinstance(data, dict):
         return {k: _data_value(v, ns) for k, v in data.items()}
+    return data
+
+
+def _render_data(data: Any, ns: dict) -> Any:
+    """A `data:` structure with its text rendered by Mako (docassemble renders each string)."""
+    from .templates import MAKO_MARKER, Text
+    if isinstance(data, str):
+        return Text(data).render(ns) if MAKO_MARKER.search(data) else data
+    if isinstance(data, list):
+        return [_render_data(v, ns) for v in data]
+    if isinstance(data, dict):
+        return {k: _render_data(v, ns) for k, v in data.items()}
     return data
 
 

@@ -457,9 +457,12 @@ def _choice(ctx: _Ctx, item: Any, key: str, has_field: bool) -> Choice:
             command = value.strip()
     if not isinstance(value, (bool, dict)) and value is not None:
         value = str(value)
+    show_if = extras.get("show if")
+    if isinstance(show_if, str):
+        show_if = ctx.expr(show_if, key)
     return Choice(label=ctx.text(str(label), key), value=value, help=help_text,
                   default=bool(extras.get("default")), image=extras.get("image"),
-                  command=command, url=extras.get("url"), embedded=embedded)
+                  command=command, url=extras.get("url"), embedded=embedded, show_if=show_if)
 
 
 def _embedded(ctx: _Ctx, value: dict, key: str) -> Block:

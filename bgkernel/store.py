@@ -21,6 +21,8 @@ from .errors import SessionError
 __all__ = ["Store", "picklable_answers", "dump_answers", "load_answers", "ITERATOR_NAMES"]
 
 ITERATOR_NAMES = ("x", "i", "j", "k", "l", "m", "n")
+# docassemble's session/device/user locals: kept in _internal, installed on each load
+_NOT_SAVED = frozenset(ITERATOR_NAMES) | {"session_local", "device_local", "user_local"}
 _SKIP_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
 
 _SCHEMA = """
@@ -40,7 +42,7 @@ def picklable_answers(ns: dict) -> dict:
     """The answers worth saving: no library names, iterators, modules or functions."""
     skip = _SKIP_TYPES
     return {key: val for key, val in ns.items()
-            if not (key in ITERATOR_NAMES or key[:2] == "__" or isinstance(val, skip))}
+            if not (key in _NOT_SAVED or key[:2] == "__" or isinstance(val, skip))}
 
 
 def dump_answers(ns: dict) -> bytes:
