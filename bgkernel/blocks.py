@@ -35,6 +35,7 @@ class Block:
     generic: str | None = None            # `generic object:` class name
     role: tuple[str, ...] = ()
     language: str = "*"
+    supersedes: tuple[str, ...] = ()
 
     kind = "block"
 

@@ -128,12 +128,45 @@ def _index(interview: Interview) -> None:
                 generic[block.generic][name].append(block)
             else:
                 index[name].append(block)
-    # Later blocks win: the last defined is tried first.
-    interview.index = {k: list(reversed(v)) for k, v in index.items()}
+    # Later blocks win: the last defined is tried first, unless `order`/`supersedes` say.
+    before = _precedence(interview)
+    interview.index = {k: _ordered(list(reversed(v)), before) for k, v in index.items()}
     interview.generic_index = {c: {k: list(reversed(v)) for k, v in d.items()} for c, d in generic.items()}
     for block in interview.blocks:
         if isinstance(block, QuestionBlock) and block.checkin and block.checkin not in interview.index:
             pass  # an unmatched check-in action is ignored, as docassemble does
+
+
+def _precedence(interview: Interview) -> list[tuple[str, str]]:
+    """(earlier id, later id) pairs from `supersedes:` keys and `order:` blocks."""
+    pairs: list[tuple[str, str]] = []
+    for block in interview.blocks:
+        data = block.extra if isinstance(block, SettingsBlock) else {}
+        if isinstance(block, SettingsBlock) and block.setting == "order":
+            ids = [str(v).strip() for v in (block.value if isinstance(block.value, list) else [block.value])]
+            pairs.extend(zip(ids, ids[1:]))
+        superseded = getattr(block, "supersedes", ()) or data.get("supersedes")
+        if block.id and superseded:
+            for other in superseded if isinstance(superseded, (list, tuple)) else [superseded]:
+                pairs.append((block.id, str(other).strip()))
+    return pairs
+
+
+def _ordered(blocks: list[Block], before: list[tuple[str, str]]) -> list[Block]:
+    """Move each block that must come earlier to just before the block it precedes."""
+    if not before or len(blocks) < 2:
+        return blocks
+    for _ in range(len(blocks)):
+        moved = False
+        for first, second in before:
+            ids = [b.id for b in blocks]
+            if first in ids and second in ids and ids.index(first) > ids.index(second):
+                block = blocks.pop(ids.index(first))
+                blocks.insert(ids.index(second), block)
+                moved = True
+        if not moved:
+            break
+    return blocks
 
 
 def _setting(interview: Interview, block: SettingsBlock) -> None:
