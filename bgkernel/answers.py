@@ -231,7 +231,7 @@ def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str
         ev._assign(var, val)
     validators = {f.variable: f.validate for f in block.fields if f.validate is not None}
     if validators:
-        from .engine import substitute
+        from .evaluating import substitute
         for generic, validate in validators.items():
             var = substitute(generic, iterators, ns)
             current = next((v for n, v in sub.assignments if n == var), None)

@@ -21,7 +21,7 @@ def _render(text: Text | None, ns: dict) -> str:
 
 
 def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, str]) -> Screen:
-    from .engine import substitute
+    from .evaluating import substitute
     ns = ev.ns
     question = _render(block.question, ns).strip()
     subquestion = _render(block.subquestion, ns)
@@ -122,7 +122,7 @@ def _current(ev: "Evaluation", variable: str) -> Any:
 
 
 def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenField | None:
-    from .engine import substitute
+    from .evaluating import substitute
     ns = ev.ns
     if fld.variable is None:
         return ScreenField(None, _render(fld.label, ns) or None, datatype="note",

@@ -22,6 +22,8 @@ from .errors import (BackgroundResponseActionSignal, BackgroundResponseSignal, C
                      InterviewError, MessageSignal, MissingVariableError, ResponseSignal, Signal,
                      missing_name)
 from .interview import Interview
+from .evaluating import (data_value, is_initial, literal, local_module, names_for, render_data,
+                         source_line, substitute)
 
 __all__ = ["Evaluation", "Result", "Asked", "NoEndpointError", "InterviewRuntimeError", "ITERATORS"]
 
@@ -128,14 +130,14 @@ class Evaluation:
         ns = self.ns
         for module in self.interview.imports:
             if module.startswith("."):
-                ns[module.lstrip(".").split(".")[-1]] = _local_module(self.interview, module)
+                ns[module.lstrip(".").split(".")[-1]] = local_module(self.interview, module)
             else:
                 exec(f"import {module}", ns)  # noqa: S102
         for module in self.interview.modules:
             if module.lstrip(".") in ("docassemble.base.util", "docassemble.base.functions"):
                 continue
             if module.startswith("."):
-                found = _local_module(self.interview, module)
+                found = local_module(self.interview, module)
                 names = getattr(found, "__all__", None) or [n for n in vars(found) if not n.startswith("_")]
                 ns.update({n: getattr(found, n) for n in names})
             else:
@@ -158,7 +160,7 @@ class Evaluation:
 
     def set_iterators(self, iterators: dict[str, str]) -> None:
         for key, expr in iterators.items():
-            self.ns[key] = eval(expr, self.ns) if key == "x" else _literal(expr, self.ns)  # noqa: S307
+            self.ns[key] = eval(expr, self.ns) if key == "x" else literal(expr, self.ns)  # noqa: S307
 
     # --- assemble ---------------------------------------------------------------------
 
@@ -212,7 +214,7 @@ class Evaluation:
             raise ForcedNameError(self.internal["event_stack"][0])
         answered = self.internal["answered"]
         for block in self.interview.blocks:
-            if isinstance(block, CodeBlock) and _is_initial(block, ns):
+            if isinstance(block, CodeBlock) and is_initial(block, ns):
                 self._run_code(block, None)
                 continue
             if block.name in answered or not block.mandatory:
@@ -358,7 +360,7 @@ class Evaluation:
                 content = block.content.render(self.ns) if block.content else ""
             return Result("template", content=content.rstrip(), target=block.target)
         if isinstance(block, ObjectsBlock):
-            spec = next((s for s in block.objects if s.variable in _names_for(name, iterators)), None)
+            spec = next((s for s in block.objects if s.variable in names_for(name, iterators)), None)
             if spec is None:
                 return _NEXT
             self._make_object(spec, iterators)
@@ -421,7 +423,7 @@ class Evaluation:
                 self.set_iterators(iterators)
             factory = spec.expression.run(self.ns)
             variable = spec.variable
-            instance_name = _substitute(variable, iterators or {}, self.ns)
+            instance_name = substitute(variable, iterators or {}, self.ns)
             if "." in variable and not variable.endswith("]"):
                 parent, attr = variable.rsplit(".", 1)
                 parent_obj = eval(parent, self.ns)  # noqa: S307
@@ -438,12 +440,12 @@ class Evaluation:
             elif isinstance(block, DataBlock) and block.table:
                 from .tables import DATable
                 spec = block.data
-                table = DATable(_substitute(block.variable, iterators, self.ns))
+                table = DATable(substitute(block.variable, iterators, self.ns))
                 table.rows_source, table.columns = spec["rows"], list(spec["columns"])
                 table.empty_message, table.file, table.line = spec["empty message"], spec["file"], spec["line"]
                 self._assign(block.variable, table)
             elif isinstance(block, DataBlock):
-                value = _data_value(block.data, self.ns) if block.from_code else _render_data(block.data, self.ns)
+                value = data_value(block.data, self.ns) if block.from_code else render_data(block.data, self.ns)
                 self._assign(block.variable, value)
             elif isinstance(block, AttachmentBlock):
                 for spec in block.attachments:
@@ -524,7 +526,7 @@ class Evaluation:
         while tb is not None:
             code = tb.tb_frame.f_code
             if code.co_filename in files:
-                found = (code.co_filename, tb.tb_lineno, _source_line(self.interview, code.co_filename, tb.tb_lineno))
+                found = (code.co_filename, tb.tb_lineno, source_line(self.interview, code.co_filename, tb.tb_lineno))
             tb = tb.tb_next
         if found[0] is None and block is not None:
             found = (block.file, block.line, "")
@@ -584,102 +586,6 @@ def _signal_result(signal: Signal) -> Result:
     if isinstance(signal, MessageSignal):
         return Result("message", signal=signal)
     raise TypeError(f"unexpected signal {signal!r}")
-
-
-_LOCAL_MODULES: dict[str, Any] = {}
-
-
-def _local_module(interview: Interview, module: str) -> Any:
-    """``modules: - .helpers``: a Python file beside the interview (docassemble looks in
-    the interview's package; an interview file's folder plays that part here)."""
-    import importlib.util
-    import os
-    base = os.path.dirname(os.path.abspath(interview.path)) if interview.path else os.getcwd()
-    path = os.path.join(base, *module.lstrip(".").split(".")) + ".py"
-    if path in _LOCAL_MODULES:
-        return _LOCAL_MODULES[path]
-    if not os.path.isfile(path):
-        raise ModuleNotFoundError(f"No module named {module!r}: no file {path}")
-    spec = importlib.util.spec_from_file_location(f"bgkernel_local_{abs(hash(path))}", path)
-    found = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(found)
-    _LOCAL_MODULES[path] = found
-    return found
-
-
-def _is_initial(block: CodeBlock, ns: dict) -> bool:
-    if block.default_role:
-        return True
-    initial = block.initial
-    if initial is True:
-        return True
-    if initial is False:
-        return False
-    return bool(initial.run(ns))
-
-
-def _literal(expr: str, ns: dict) -> Any:
-    try:
-        return int(expr)
-    except ValueError:
-        pass
-    if expr[:1] in "'\"":
-        return expr[1:-1]
-    return eval(expr, ns)  # noqa: S307
-
-
-def _substitute(variable: str, iterators: dict[str, str], ns: dict) -> str:
-    """``x.name`` with x = people[0] → ``people[0].name``; ``[i]`` → ``[0]``."""
-    out = variable
-    if "x" in iterators and (out == "x" or out.startswith("x.") or out.startswith("x[")):
-        out = iterators["x"] + out[1:]
-    for key, value in iterators.items():
-        if key != "x":
-            out = out.replace(f"[{key}]", f"[{value}]")
-    return out
-
-
-def _names_for(name: str, iterators: dict[str, str]) -> set[str]:
-    names = {name}
-    for variant, _x, iters in variants(name):
-        names.add(variant)
-    return names
-
-
-def _data_value(data: Any, ns: dict) -> Any:
-    if isinstance(data, str):
-        return eval(data, ns)  # noqa: S307
-    if isinstance(data, list):
-        return [_data_value(v, ns) for v in data]
-    if isinstance(data, dict):
-        return {k: _data_value(v, ns) for k, v in data.items()}
-    return data
-
-
-def _render_data(data: Any, ns: dict) -> Any:
-    """A `data:` structure with its text rendered by Mako (docassemble renders each string)."""
-    from .templates import MAKO_MARKER, Text
-    if isinstance(data, str):
-        return Text(data).render(ns) if MAKO_MARKER.search(data) else data
-    if isinstance(data, list):
-        return [_render_data(v, ns) for v in data]
-    if isinstance(data, dict):
-        return {k: _render_data(v, ns) for k, v in data.items()}
-    return data
-
-
-def _source_line(interview: Interview, file: str, lineno: int) -> str:
-    for block in interview.blocks:
-        code = getattr(block, "code", None)
-        if code is not None and block.file == file:
-            text = code.source_line(lineno)
-            if text:
-                return text
-    return ""
-
-
-def substitute(variable: str, iterators: dict[str, str], ns: dict) -> str:
-    return _substitute(variable, iterators, ns)
 
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
