@@ -5,9 +5,8 @@ import hashlib
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
-from .blocks import Block, CodeBlock, QuestionBlock, SettingsBlock, TemplateBlock
+from .blocks import Block, CodeBlock, QuestionBlock, SettingsBlock
 from .errors import BlockError, InterviewError
 from .reader import read_block
 from .source import split_blocks
@@ -191,11 +190,3 @@ def _setting(interview: Interview, block: SettingsBlock) -> None:
     elif block.setting == "default role":
         roles = value if isinstance(value, list) else [value]
         interview.default_role = tuple(str(r) for r in roles)
-
-
-def is_template_target(block: Block) -> bool:
-    return isinstance(block, TemplateBlock) and block.target is not None
-
-
-def describe(block: Block) -> dict[str, Any]:
-    return {"kind": block.kind, "name": block.name, "file": block.file, "line": block.line}

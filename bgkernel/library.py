@@ -6,7 +6,7 @@ from typing import Any
 from . import functions
 from .errors import DAError, DAValidationError
 
-__all__ = ["install", "names", "process_action", "make_template", "is_library_value"]
+__all__ = ["install", "names", "process_action", "make_template", "builtins_dict"]
 
 process_action = functions.process_action
 
@@ -76,11 +76,6 @@ def install(ns: dict) -> None:
     itself, so the answers hold only the interview's own variables (and a name the
     interview defines simply shadows the library's)."""
     ns["__builtins__"] = builtins_dict()
-
-
-def is_library_value(key: str, val: Any) -> bool:
-    table = names()
-    return key in table and table[key] is val
 
 
 def make_template(block: Any, ns: dict) -> Any:

@@ -10,7 +10,7 @@ from . import datatypes
 from .analysis import assigned_names, canonical
 from .blocks import (Attachment, AttachmentBlock, Block, Choice, CodeBlock, DataBlock, Field,
                      ObjectsBlock, ObjectSpec, QuestionBlock, SettingsBlock, TemplateBlock)
-from .errors import BlockError, CodeError
+from .errors import BlockError
 from .source import RawBlock
 from .templates import Code, Expr, Text
 
@@ -560,9 +560,3 @@ def _auto_type(default: Any, datatype: str) -> str:
     if isinstance(default, float):
         return "number"
     return datatype
-
-
-def check_code(block: CodeBlock) -> None:
-    """Compile-time problems beyond syntax (none yet)."""
-    if block.code is None:
-        raise CodeError("empty code block", block.file, block.line)

@@ -1,7 +1,6 @@
 """A session: one person's run of an interview, step by step, saved in the store."""
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import threading
 from typing import TYPE_CHECKING, Any, Callable
@@ -330,7 +329,3 @@ class Session:
 def _brief(values: dict) -> str:
     text = ", ".join(f"{k}={v!r}" for k, v in values.items())
     return text[:300]
-
-
-def utc_now(sim: "Simulator") -> _dt.datetime:
-    return sim.clock.now().astimezone(_dt.timezone.utc)
