@@ -96,6 +96,9 @@ def _plan_field(sub: Submission, fld: ScreenField, given: dict[str, Any]) -> Non
     if not provided:
         raw = fld.value if fld.value is not None else fld.default
     try:
+        if fld.datatype.startswith("object"):
+            _plan_objects(sub, fld, raw)
+            return
         if fld.datatype in _FILE_TYPES:
             uploads = _uploads(raw)
             if not uploads:
@@ -137,6 +140,33 @@ def _fallback(datatype: str) -> Any:
     if datatype == "noyes":
         return True
     return ""
+
+
+def _plan_objects(sub: Submission, fld: ScreenField, raw: Any) -> None:
+    """``datatype: object`` (radio, dropdown) and ``object_checkboxes``: the answer is the
+    object itself, given as the object, its label or its instance name."""
+    options = [o for o in fld.choices or ()]
+
+    def pick(given: Any) -> Any:
+        for option in options:
+            if option.value is given:
+                return option.value
+        for option in options:
+            if str(given) in (option.label, getattr(option.value, "instanceName", None)):
+                return option.value
+        raise datatypes.FieldError("Please enter a valid value.")
+
+    if fld.datatype in ("object_checkboxes", "object_multiselect"):
+        chosen = [] if raw in (None, "", [], "None") else list(raw) if isinstance(raw, (list, tuple, set)) else [raw]
+        if not chosen and fld.required and not fld.none_of_the_above:
+            raise datatypes.FieldError("This field is required.")
+        sub.assignments.append((fld.variable, ("objects", [pick(g) for g in chosen])))
+    elif raw in (None, "") or (raw == "None" and not fld.required):
+        if fld.required:
+            raise datatypes.FieldError("You need to select one.")
+        sub.assignments.append((fld.variable, None))
+    else:
+        sub.assignments.append((fld.variable, ("object", pick(raw))))
 
 
 _FILE_TYPES = frozenset({"file", "files", "camera", "user", "environment", "camcorder", "microphone"})
@@ -185,7 +215,8 @@ def plan_press(screen: Screen, label_or_value: Any) -> Submission:
         return sub
     if screen.fields:
         return plan_answer(screen, {})
-    raise SessionError(f"the button {button.label!r} does nothing here")
+    # a Continue that sets nothing (a review or event screen): the form is posted as it is
+    return Submission(changed=False)
 
 
 def _find_button(screen: Screen, wanted: Any) -> Button:
@@ -214,7 +245,12 @@ def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str
     ns = ev.ns
     ev.set_iterators(iterators)
     for var, val in sub.assignments:
-        if isinstance(val, tuple) and len(val) == 2 and val[0] == "files":
+        if isinstance(val, tuple) and len(val) == 2 and val[0] == "object":
+            val = val[1]
+        elif isinstance(val, tuple) and len(val) == 2 and val[0] == "objects":
+            from .objects import DAList
+            val = DAList(var, elements=list(val[1]), auto_gather=False, gathered=True)
+        elif isinstance(val, tuple) and len(val) == 2 and val[0] == "files":
             from .files import DAFile, DAFileList
             files = DAFileList(var, auto_gather=False, gathered=True)
             for index, (name, content) in enumerate(val[1]):

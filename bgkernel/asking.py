@@ -152,10 +152,17 @@ def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenFie
         variable, _render(fld.label, ns), datatype=fld.datatype, input_type=fld.input_type,
         choices=options, required=bool(required) and not disabled, default=default,
         value=value, hint=_render(fld.hint, ns) or None, help=_render(fld.help, ns) or None,
-        minimum=fld.minimum, maximum=fld.maximum, generic=fld.variable,
+        minimum=_limit(fld.minimum, ns), maximum=_limit(fld.maximum, ns), generic=fld.variable,
         enabled=not disabled, js_enable_if=fld.js_enable_if, show_if=fld.show_if,
         none_of_the_above=(fld.none_of_the_above.render(ns) if isinstance(fld.none_of_the_above, Text)
                            else fld.none_of_the_above))
+
+
+def _limit(value: Any, ns: dict) -> Any:
+    """`min:`/`max:` may be Mako (``${ today() }``), rendered when the screen is built."""
+    if isinstance(value, str) and ("${" in value or "%" in value):
+        return Text(value).render(ns).strip()
+    return value
 
 
 def _default(default: Any, ns: dict) -> Any:

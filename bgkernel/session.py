@@ -222,7 +222,7 @@ class Session:
                 ev.internal["answered"].add(block.name)
 
         self._draft.clear()
-        self._run(new_step=True, before=before, rollback_on=lambda: bool(sub.errors))
+        self._run(new_step=sub.changed, before=before, rollback_on=lambda: bool(sub.errors))
         if sub.errors:
             self._screen = screen.with_updates(errors=dict(sub.errors))
         return self._screen
