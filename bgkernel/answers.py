@@ -57,8 +57,11 @@ def plan_answer(screen: Screen, values: dict[str, Any]) -> Submission:
         given[key] = val
     input_fields = [f for f in screen.fields if f.variable and f.enabled and f.datatype != "note"]
     if input_fields:
+        by_variable: dict[str, list[ScreenField]] = {}
         for fld in input_fields:
-            _plan_field(sub, fld, given)
+            by_variable.setdefault(fld.variable, []).append(fld)
+        for fields in by_variable.values():
+            _plan_variable(sub, fields, given)
         cont = next((b for b in screen.buttons if b.variable and b.value is True), None)
         if cont is not None:
             sub.assignments.append((cont.variable, True))
@@ -79,6 +82,23 @@ def plan_answer(screen: Screen, values: dict[str, Any]) -> Submission:
         return sub
     raise SessionError("this screen has no fields to answer; press one of its buttons: "
                        + ", ".join(b.label for b in screen.buttons))
+
+
+def _plan_variable(sub: Submission, fields: list[ScreenField], given: dict[str, Any]) -> None:
+    """One variable's answer.  Several fields may set it (a choice with ``disable others``
+    and an "Other" text box): the first field that takes the value sets it."""
+    if len(fields) == 1:
+        _plan_field(sub, fields[0], given)
+        return
+    first_error = None
+    for fld in fields:
+        trial = Submission()
+        _plan_field(trial, fld, given)
+        if not trial.errors:
+            sub.assignments.extend(trial.assignments)
+            return
+        first_error = first_error or trial.errors
+    sub.errors.update(first_error or {})
 
 
 def _same(choice: Any, given: Any) -> bool:

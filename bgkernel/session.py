@@ -228,7 +228,9 @@ class Session:
         return self._screen
 
     def _command_button(self, command: str) -> Screen:
-        if command in ("refresh", "continue"):
+        if command == "continue":          # a `continue` choice submits the screen as it is
+            return self._submit(self.screen, Submission())
+        if command == "refresh":
             return self.refresh()
         return self._apply_command(command, None, None)
 
