@@ -234,6 +234,8 @@ class Evaluation:
                 if follow is CONTINUE:
                     answered.add(block.name)
                     continue
+                if isinstance(follow, Result):
+                    raise _Stop(follow)
                 if block.command == "continue":
                     answered.add(block.name)
                     continue
@@ -352,6 +354,8 @@ class Evaluation:
             follow = self._follow_choice(block, iterators)
             if follow is CONTINUE:
                 return CONTINUE if self.defined(name) else _NEXT
+            if isinstance(follow, Result):
+                return follow
             if block.command == "continue":
                 return _NEXT
             return self.ask(block, iterators)
@@ -470,6 +474,8 @@ class Evaluation:
         if isinstance(embedded, CodeBlock):
             self._run_code(embedded, iterators)
             return CONTINUE
+        if isinstance(embedded, QuestionBlock):
+            return self.ask(embedded, iterators)     # a question behind the button
         return None
 
     def ask(self, block: QuestionBlock, iterators: dict[str, str]) -> Result:

@@ -115,6 +115,9 @@ def _index(interview: Interview) -> None:
     generic: dict[str, dict[str, list[Block]]] = defaultdict(lambda: defaultdict(list))
     for block in interview.blocks:
         interview.by_name[block.name] = block
+        for choice in getattr(block, "choices", None) if isinstance(getattr(block, "choices", None), tuple) else ():
+            if choice.embedded is not None:
+                interview.by_name[choice.embedded.name] = choice.embedded
         if block.id:
             interview.by_id[block.id] = block
         if isinstance(block, SettingsBlock):

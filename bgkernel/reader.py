@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
+import hashlib
 import difflib
 import re
 from typing import Any
@@ -467,9 +469,11 @@ def _choice(ctx: _Ctx, item: Any, key: str, has_field: bool) -> Choice:
 
 
 def _embedded(ctx: _Ctx, value: dict, key: str) -> Block:
+    """The block behind a button (`- Red: {question: ...}`), named after where it stands."""
     raw = RawBlock(value, ctx.file, ctx.line_of(key), "")
     block = read_block(raw, -1, [0])
-    return block
+    digest = hashlib.sha1(repr(sorted(value.items(), key=str)).encode()).hexdigest()[:10]
+    return dataclasses.replace(block, name=f"Embedded_{raw.line}_{digest}")
 
 
 def _fields(ctx: _Ctx, raw: Any) -> tuple[Field, ...]:
