@@ -168,12 +168,8 @@ class DADict(_Gatherer):
             return True
         if not self.auto_gather:
             return self.gathered
-        if item_object_type is None:
-            item_object_type, params = self.object_type, dict(self.object_type_parameters)
-        else:
-            item_object_type, params = _split_type(item_object_type)
-        if complete_attribute is None:
-            complete_attribute = self.complete_attribute
+        item_object_type, params, complete_attribute = self._gather_types(item_object_type,
+                                                                          complete_attribute)
         set_gathering_mode(True, self.instanceName)
         self._validate(item_object_type, complete_attribute)
         number, minimum = self._start(number, minimum)

@@ -66,6 +66,16 @@ class _Gatherer(GroupWords, DAObject):
         else:
             self.delattr("there_is_another")
 
+    def _gather_types(self, item_object_type, complete_attribute) -> tuple[Any, dict, Any]:
+        """The item class, its keywords and the complete attribute a ``gather()`` uses."""
+        if item_object_type is None:
+            item_object_type, params = self.object_type, dict(self.object_type_parameters)
+        else:
+            item_object_type, params = _split_type(item_object_type)
+        if complete_attribute is None:
+            complete_attribute = self.complete_attribute
+        return item_object_type, params, complete_attribute
+
     def _start(self, number, minimum):
         """Steps 2-3: the target number and the minimum (asks target_number/there_are_any)."""
         if number is None and self.ask_number:
@@ -406,12 +416,8 @@ class DAList(_Gatherer):
         """Ask until the list is complete; idempotent under re-running.  Returns True."""
         if self._restart_if_emptied():
             return True
-        if item_object_type is None:
-            item_object_type, params = self.object_type, dict(self.object_type_parameters)
-        else:
-            item_object_type, params = _split_type(item_object_type)
-        if complete_attribute is None:
-            complete_attribute = self.complete_attribute
+        item_object_type, params, complete_attribute = self._gather_types(item_object_type,
+                                                                          complete_attribute)
         set_gathering_mode(True, self.instanceName)
         number, minimum = self._start(number, minimum)
         if number is None and not minimum and len(self.elements) == 0:

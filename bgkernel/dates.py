@@ -275,26 +275,25 @@ def date_difference(starting: Any = None, ending: Any = None,
 
 # --- formatting ----------------------------------------------------------------------------
 
-def format_date(value: Any, format: str | None = None, language: str | None = None) -> str:  # noqa: A002
-    """The date with Babel, ``format`` default ``'long'``: "January 1, 2024"."""
+def _babel(formatter: Any, value: Any, format: str | None, setting: str,  # noqa: A002
+           language: str | None) -> str:
     if _is_empty(value):
         return ""
     try:
-        return babel.dates.format_date(_parse(value), format=format or _default_format(
-            "date format", "long"), locale=_locale(language))
+        return formatter(_parse(value), format=format or _default_format(setting, "long"),
+                         locale=_locale(language))
     except Exception:  # docassemble shows any failure as "Bad date"
         return BAD_DATE
+
+
+def format_date(value: Any, format: str | None = None, language: str | None = None) -> str:  # noqa: A002
+    """The date with Babel, ``format`` default ``'long'``: "January 1, 2024"."""
+    return _babel(babel.dates.format_date, value, format, "date format", language)
 
 
 def format_datetime(value: Any, format: str | None = None, language: str | None = None) -> str:  # noqa: A002
     """Date and time with Babel, ``format`` default ``'long'``."""
-    if _is_empty(value):
-        return ""
-    try:
-        return babel.dates.format_datetime(_parse(value), format=format or _default_format(
-            "datetime format", "long"), locale=_locale(language))
-    except Exception:  # docassemble shows any failure as "Bad date"
-        return BAD_DATE
+    return _babel(babel.dates.format_datetime, value, format, "datetime format", language)
 
 
 def format_time(value: Any, format: str | None = None, language: str | None = None) -> str:  # noqa: A002

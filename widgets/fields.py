@@ -243,43 +243,36 @@ class RangeField(FieldWidget):
             self.control.value = float(value)
 
 
-@register("date")
-class DateField(FieldWidget):
+class _WhenField(FieldWidget):
+    """A date, datetime or time picker; empty is ``""`` as a browser sends it."""
+
+    kind = "date"
+    picker: Any = None
+
     def build(self) -> W.Widget:
-        return W.DatePicker()
+        return self.picker()
 
     @property
     def value(self) -> Any:
         return "" if self.control.value is None else self.control.value
 
     def set(self, value: Any) -> None:
-        self.control.value = _parse_when(value, "date")
+        self.control.value = _parse_when(value, self.kind)
+
+
+@register("date")
+class DateField(_WhenField):
+    kind, picker = "date", W.DatePicker
 
 
 @register("datetime", "datetime-local")
-class DatetimeField(FieldWidget):
-    def build(self) -> W.Widget:
-        return W.NaiveDatetimePicker()
-
-    @property
-    def value(self) -> Any:
-        return "" if self.control.value is None else self.control.value
-
-    def set(self, value: Any) -> None:
-        self.control.value = _parse_when(value, "datetime")
+class DatetimeField(_WhenField):
+    kind, picker = "datetime", W.NaiveDatetimePicker
 
 
 @register("time")
-class TimeField(FieldWidget):
-    def build(self) -> W.Widget:
-        return W.TimePicker()
-
-    @property
-    def value(self) -> Any:
-        return "" if self.control.value is None else self.control.value
-
-    def set(self, value: Any) -> None:
-        self.control.value = _parse_when(value, "time")
+class TimeField(_WhenField):
+    kind, picker = "time", W.TimePicker
 
 
 @register("yesno", "noyes", "yesnowide", "noyeswide")
