@@ -19,11 +19,13 @@ import json
 import logging
 import os
 import pickle
+import signal as _signal
 import sys
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .context import UserInfo, running
 from .engine import Evaluation, Result
@@ -259,31 +261,63 @@ class _Run:
         return "saved", text
 
 
-# --- the parallel path: chunks of sessions in pool workers ----------------------------------
+# --- the parallel path: chunks of sessions in forked processes -----------------------------
 
-#: Off by default: measured slower than the serial path so far (378 vs ~2,300 session-runs/s,
-#: benchmarks/cron_bench.py 300 60 loky); set True to use it.
-PARALLEL = False
-#: A run goes to the pool when an interview has at least this many eligible sessions.
+#: Whether a large run may use more than one process (see :mod:`bgkernel.cron_worker`).
+PARALLEL = True
+#: A run is split when an interview has at least this many eligible sessions.
 PARALLEL_MIN = 64
+#: Sessions per process in one round: their locks are held for the round (well under the
+#: lock timeout), and a round forks its processes afresh.
+ROUND_SESSIONS = 1024
+#: What applying one session's report costs the parent, as a share of a session-run.
+APPLY_SHARE = 0.06
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold a KeyboardInterrupt (SIGINT in the main thread) until the block ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield                                    # no SIGINT reaches another thread
+        return
+    caught: list[Any] = []
+    previous = _signal.signal(_signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        _signal.signal(_signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _processes(sim: "Simulator") -> int:
+    wanted = sim.config.get("cron processes")
+    if wanted is None:
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:                      # no affinity call (macOS)
+            return os.cpu_count() or 1
+    return int(wanted)
 
 
 def _parallel(sim: "Simulator", wanted: list[str], sessions: list[str]) -> bool:
-    """Chunks in loky workers: many sessions, a foreground type, the loky backend, and no
-    SMTP (``send_email`` must know whether delivery failed, which only the parent can)."""
-    return (PARALLEL and len(sessions) >= PARALLEL_MIN and bool(wanted) and not wanted[0].endswith("_background")
-            and sim.tasks._backend == "loky" and sim.config.get("smtp") is None)
+    """Chunks in forked processes: many sessions, a foreground type, more than one core, and
+    no SMTP (``send_email`` must know whether delivery failed, which only the parent can)."""
+    return (PARALLEL and hasattr(os, "fork") and len(sessions) >= PARALLEL_MIN and bool(wanted)
+            and not wanted[0].endswith("_background") and sim.config.get("smtp") is None
+            and _processes(sim) > 1)
 
 
 class _Chunks:
-    """One interview's foreground session-runs of a scheduled run, in chunks on the pool.
+    """One interview's foreground session-runs of a scheduled run, in chunks: the first in
+    this process, each other in a forked child (:mod:`bgkernel.cron_worker`).
 
-    The parent takes the chunk's session locks before submitting it and releases each
-    after applying that session's effects; the effects (e-mails, tasks, deletion,
-    timeline rows, result dicts) are applied in session order, as the serial path would.
-    Each session's report is in the store's ``cron_journal`` (written with its save, see
-    :mod:`bgkernel.cron_worker`); a session without one (the worker died, or the chunk
-    could not be submitted) was not saved and runs serially."""
+    Sessions go in rounds of :data:`ROUND_SESSIONS` per process.  The parent takes every
+    session lock of a round first and releases each after applying that session's effects; the effects (e-mails, tasks, deletion, timeline rows, result
+    dicts) are applied in session order, as the serial path would.  Each session's report
+    is in the store's ``cron_journal`` (written with its save); a session without one (its
+    process died) was not saved and runs serially.  A KeyboardInterrupt waits for the end
+    of the round (a fraction of a second), so no report goes unapplied."""
 
     def __init__(self, run: _Run, interview: "Interview", sessions: list[str], wanted: list[str]):
         self.run_ = run
@@ -291,56 +325,45 @@ class _Chunks:
         self.sessions = sessions
         self.wanted = wanted
 
-    def chunks(self) -> list[list[str]]:
-        sim = self.run_.sim
-        count = max(1, min(int(sim.workers or 1), 2 * (os.cpu_count() or 1)))
-        size = -(-len(self.sessions) // count)
-        return [self.sessions[i:i + size] for i in range(0, len(self.sessions), size)]
+    def chunks(self, sessions: list[str]) -> list[list[str]]:
+        """At most one chunk per process; the parent's (the first) a little smaller, as it
+        also applies every report (about :data:`APPLY_SHARE` of a session-run each)."""
+        count = min(_processes(self.run_.sim), len(sessions) // max(1, PARALLEL_MIN // 2))
+        if count <= 1:
+            return [sessions]
+        first = round(len(sessions) / ((count - 1) * (1 + APPLY_SHARE) + 1))
+        rest = sessions[first:]
+        size = -(-len(rest) // (count - 1))
+        return [sessions[:first]] + [rest[i:i + size] for i in range(0, len(rest), size)]
 
     def run(self, results: list[dict]) -> None:
-        from .cron_worker import JOURNAL_SCHEMA, run_chunk
+        """The sessions in rounds, so no session lock is held for long."""
+        from .cron_worker import JOURNAL_SCHEMA
+        sim = self.run_.sim
+        sim.store.connection().execute(JOURNAL_SCHEMA)
+        step = ROUND_SESSIONS * _processes(sim)
+        for start in range(0, len(self.sessions), step):
+            self.round(self.sessions[start:start + step], results)
+
+    def round(self, sessions: list[str], results: list[dict]) -> None:
+        from .cron_worker import fork_chunk, run_chunk
         run = self.run_
         sim = run.sim
-        sim.store.connection().execute(JOURNAL_SCHEMA)
-        interview = self.interview
-        calendar = None if sim.clock.is_real() else sim.clock.now().isoformat()
-        # The worker parses the interview as the simulator did: a text interview loaded without
-        # a name carries the file label "<interview>" into its error messages.
-        name = None if interview.path is None and interview.name == "interview" else interview.name
-        base = {"store_path": sim.store.path, "digest": f"{interview.digest}:cron:{name}",
-                "source": interview.source, "path": interview.path, "name": name,
-                "config": dict(sim.config),
+        base = {"store_path": sim.store.path, "config": dict(sim.config),
                 "files_dir": sim.store.files_dir, "user": run.user, "cron_type": self.wanted[0]}
-        pending = []
-        for chunk in self.chunks():
-            tokens = {sid: sim.locks.acquire(sid, "cron") for sid in chunk}
-            job = dict(base, sessions=chunk, run=uuid.uuid4().hex)
-            done = threading.Event()
-            box: dict[str, Any] = {}
-
-            def on_done(outcome: Any, box: dict = box, done: threading.Event = done) -> None:
-                box["outcome"] = outcome
-                done.set()
+        jobs = [dict(base, sessions=chunk, run=uuid.uuid4().hex) for chunk in self.chunks(sessions)]
+        tokens = {sid: sim.locks.acquire(sid, "cron") for sid in sessions}
+        with _interrupts_deferred():    # a round is short: each session-run ends whole
+            children = [fork_chunk(job, self.interview) for job in jobs[1:]]
             try:
-                sim.tasks.pool.submit(run_chunk, job, task_id=f"cron-{job['run']}", on_done=on_done,
-                                      calendar=calendar)
-            except Exception as err:  # noqa: BLE001 -- the serial path takes the whole chunk
-                box["outcome"] = err
-                done.set()
-            pending.append((job, tokens, done, box))
-        interrupted: BaseException | None = None
-        for job, tokens, done, box in pending:
-            while True:          # chunks are short: finish them, so each session-run is whole
-                try:
-                    done.wait()
-                    break
-                except KeyboardInterrupt as err:
-                    interrupted = err
-            self.apply(job, tokens, box["outcome"], results)
-        if interrupted is not None:
-            raise interrupted
+                ok = run_chunk(jobs[0], self.interview) == len(jobs[0]["sessions"])
+            except Exception:  # noqa: BLE001 -- reported sessions stand, the others run serially
+                ok = False
+            self.apply(jobs[0], tokens, ok, results)
+            for job, child in zip(jobs[1:], children):
+                self.apply(job, tokens, child is not None and child.wait(), results)
 
-    def apply(self, job: dict, tokens: dict, outcome: Any, results: list[dict]) -> None:
+    def apply(self, job: dict, tokens: dict, ok: bool, results: list[dict]) -> None:
         run = self.run_
         sim = run.sim
         conn = sim.store.connection()
@@ -349,13 +372,11 @@ class _Chunks:
         if reports:
             with sim.store.write() as wconn:
                 wconn.execute("DELETE FROM cron_journal WHERE run = ?", (job["run"],))
-        ok = getattr(outcome, "ok", False)
-        if not ok or len(reports) < len(job["sessions"]):
-            why = (f"{outcome.error_type}: {outcome.error_message}" if hasattr(outcome, "error_type")
-                   else f"{type(outcome).__name__}: {outcome}")
+        missing = len(job["sessions"]) - len(reports)
+        if not ok or missing:
             sim.record("", "cron", job["cron_type"],
-                       f"a chunk worker failed ({why}); {len(job['sessions']) - len(reports)} of "
-                       f"{len(job['sessions'])} session(s) run again serially")
+                       f"a chunk process failed; {missing} of {len(job['sessions'])} "
+                       f"session(s) run again serially")
         for seq, session_id in enumerate(job["sessions"]):
             blob = reports.get(seq)
             if blob is None:     # not saved, not reported: run it here

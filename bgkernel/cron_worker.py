@@ -1,41 +1,57 @@
-"""One chunk of a scheduled run's foreground session-runs, in a pool worker process.
+"""One chunk of a scheduled run's foreground session-runs, in a forked process.
 
-:func:`bgkernel.cron.run_cron` hands a large run (many eligible sessions, loky backend)
-to the pool in chunks.  :func:`run_chunk` does, per session, what the serial path does
-under the session lock (the parent holds the chunk's locks while it runs): read the
-latest answers, check ``multi_user``/``allow_cron``, run the type as the cron user
-(interface ``cron``), apply docassemble's outcome table and save.  What the code asked
-of the simulator (``send_email``, ``background_action``) is returned as plain data
+:func:`bgkernel.cron.run_cron` splits a large run (many eligible sessions, a machine with
+more than one core) into chunks: the parent runs the first chunk itself and forks a child
+per other chunk (:func:`fork_chunk`).  A fork inherits everything a cron run needs, at no
+cost: the parsed interview, the imported modules and the calendar freeze at the run's
+instant.  :func:`run_chunk` does, per session, what the serial path does under the session
+lock (the parent holds the chunk's locks while it runs): read the latest answers, check
+``multi_user``/``allow_cron``, run the type as the cron user (interface ``cron``), apply
+docassemble's outcome table and save.  What the code asked of the simulator
+(``send_email``, ``background_action``) is returned as plain data
 (:class:`~bgkernel.worker.WorkerServices`), for the parent to perform in session order.
 
 Never lost, never run twice: each session's report is written to the store's
 ``cron_journal`` table *in the same transaction as its save* (reports are buffered and
-committed a few sessions at a time, so two workers rarely contend for SQLite's write
-lock).  If the worker dies, the parent reads the journal: a session with a report was
+committed a few sessions at a time, so the processes rarely contend for SQLite's write
+lock).  If a child dies, the parent reads the journal: a session with a report was
 run and saved exactly once; one without was not saved (its e-mails were never sent,
 they travel in the report), and the parent runs it again serially.
+
+A child forked from a process with other threads could inherit a lock that one of them
+held (SQLite's, in the rare case); it writes a byte to a pipe once its store connection
+works and after each commit, and a child silent for :data:`STARTUP_TIMEOUT` seconds
+at the start is killed (its sessions then run serially).
 """
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import logging
+import os
 import pickle
+import select
+import signal
 import sqlite3
+import warnings
 from typing import Any
 
 from .context import RunContext, UserInfo, running
 from .engine import Evaluation
 from .errors import InterviewError
-from .pool_worker import thread_capture
+from .pool_worker import _ROUTE_LOCK, thread_capture
 from .store import dump_answers, load_answers
-from .worker import WorkerServices, _interview
+from .worker import WorkerServices
 
-__all__ = ["run_chunk", "JOURNAL_SCHEMA", "COMMIT_EVERY"]
+__all__ = ["run_chunk", "fork_chunk", "ForkedChunk", "JOURNAL_SCHEMA", "COMMIT_EVERY",
+           "STARTUP_TIMEOUT"]
 
 JOURNAL_SCHEMA = ("CREATE TABLE IF NOT EXISTS cron_journal (run TEXT, seq INTEGER, session TEXT, "
                   "report BLOB, PRIMARY KEY (run, seq))")
 #: Sessions whose saves and reports go in one transaction.
 COMMIT_EVERY = 32
+#: Seconds a forked chunk may take to open its store connection before it is killed.
+STARTUP_TIMEOUT = 10.0
 
 _DELETING = {"restart", "exit", "exit_logout"}
 _NOT_SAVING = {"logout", "new_session"}
@@ -48,39 +64,99 @@ def _real(value: _dt.datetime) -> _dt.datetime:
     return _as_real(value)
 
 
-def prepare_chunk(job: dict) -> None:
-    """Warm the loky worker (the spare child forked next inherits the parsed interview)."""
-    _interview(job)
-
-
-def run_chunk(job: dict) -> dict:
+def run_chunk(job: dict, interview: Any, progress: int | None = None) -> int:
     """Run ``job["cron_type"]`` in each of ``job["sessions"]``; see the module docstring.
 
-    Returns ``{"reported": n}``; the reports themselves are in ``cron_journal`` under
-    ``job["run"]``."""
+    Returns how many sessions were reported; the reports themselves are in
+    ``cron_journal`` under ``job["run"]``.  ``progress``, a pipe's write end, gets a byte
+    once the store answers and after each commit."""
     from .cron import _describe, _response_text, _join   # the serial path's helpers
-    interview = _interview(job)
     conn = sqlite3.connect(job["store_path"], isolation_level=None, timeout=30.0)
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("SELECT count(*) FROM cron_journal WHERE run = ?", (job["run"],)).fetchone()
+    _tick(progress)
     cron_type = job["cron_type"]
     user = job["user"]
     pending: list[tuple] = []     # (seq, session, report, save or None)
     reported = 0
     try:
-        for seq, session_id in enumerate(job["sessions"]):
-            pending.append(_one(job, interview, conn, seq, session_id, cron_type, user,
-                                _describe, _response_text, _join))
-            if len(pending) >= COMMIT_EVERY:
-                reported += _commit(conn, job["run"], pending)
+        with thread_capture(_LOG_LEVEL) as printed:     # emptied after each session
+            for seq, session_id in enumerate(job["sessions"]):
+                pending.append(_one(job, interview, conn, seq, session_id, cron_type, user,
+                                    printed, _describe, _response_text, _join))
+                if len(pending) >= COMMIT_EVERY:
+                    reported += _commit(conn, job["run"], pending)
+                    _tick(progress)
         reported += _commit(conn, job["run"], pending)
     finally:
         conn.close()
-    return {"reported": reported}
+    return reported
+
+
+def _tick(progress: int | None) -> None:
+    if progress is not None:
+        os.write(progress, b".")
+
+
+class ForkedChunk:
+    """A child process running :func:`run_chunk`; :meth:`wait` for it."""
+
+    def __init__(self, pid: int, progress: int):
+        self.pid = pid
+        self._progress = progress
+
+    def wait(self) -> bool:
+        """Wait until the child exits; True if it finished its chunk.  A child that does not
+        report its first byte within :data:`STARTUP_TIMEOUT` seconds is killed."""
+        started = False
+        try:
+            while True:
+                if not started:
+                    ready, _, _ = select.select([self._progress], [], [], STARTUP_TIMEOUT)
+                    if not ready:
+                        os.kill(self.pid, signal.SIGKILL)
+                        break
+                chunk = os.read(self._progress, 4096)
+                if not chunk:
+                    break                           # the child closed the pipe: it is done
+                started = True
+        finally:
+            os.close(self._progress)
+        _, status = os.waitpid(self.pid, 0)
+        return os.waitstatus_to_exitcode(status) == 0
+
+
+def fork_chunk(job: dict, interview: Any) -> ForkedChunk | None:
+    """Fork a child that runs ``job`` and exits; None if no process could be made."""
+    read, write = os.pipe()
+    try:
+        with warnings.catch_warnings(), _ROUTE_LOCK:     # the child's prints route like ours
+            warnings.simplefilter("ignore", DeprecationWarning)   # "multi-threaded, fork()"
+            pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid:
+        os.close(write)
+        return ForkedChunk(pid, read)
+    code = 1                                            # the child, from here to os._exit
+    try:
+        os.close(read)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)    # a chunk is short: finish it
+        run_chunk(job, interview, write)
+        code = 0
+    except BaseException:  # noqa: BLE001 -- the parent runs the unreported sessions again
+        import traceback
+        traceback.print_exc()
+    finally:
+        os._exit(code)
 
 
 def _one(job: dict, interview: Any, conn: sqlite3.Connection, seq: int, session_id: str,
-         cron_type: str, user: UserInfo, describe: Any, response_text: Any, join: Any) -> tuple:
+         cron_type: str, user: UserInfo, printed: io.StringIO, describe: Any, response_text: Any,
+         join: Any) -> tuple:
     from .clock import _REAL
     t0 = _REAL.perf_counter()
     row = conn.execute("SELECT data FROM steps WHERE session = ? ORDER BY idx DESC LIMIT 1",
@@ -96,17 +172,21 @@ def _one(job: dict, interview: Any, conn: sqlite3.Connection, seq: int, session_
     text = ""
     save = None
     delete = None
-    with thread_capture(_LOG_LEVEL) as printed:
-        try:
-            ctx = _context(job, interview, ns, session_id, cron_type, {}, user, services)
-            result = _evaluate(interview, ns, ctx)
-            outcome, text, save, delete = _settle(job, interview, ns, ctx, result, session_id,
-                                                  user, services, response_text)
-        except InterviewError as err:
-            outcome, error = "error", describe(err)
-        except Exception as err:  # noqa: BLE001 -- one session's failure never stops the run
-            outcome, error = "error", f"{type(err).__name__}: {err}"
-    report = {"status": "ran", "outcome": outcome, "output": join(printed.getvalue(), text),
+    try:
+        ctx = _context(job, interview, ns, session_id, cron_type, {}, user, services)
+        result = _evaluate(interview, ns, ctx)
+        outcome, text, save, delete = _settle(job, interview, ns, ctx, result, session_id,
+                                              user, services, response_text)
+    except InterviewError as err:
+        outcome, error = "error", describe(err)
+    except Exception as err:  # noqa: BLE001 -- one session's failure never stops the run
+        outcome, error = "error", f"{type(err).__name__}: {err}"
+    output = ""
+    if printed.tell():
+        output = printed.getvalue()
+        printed.seek(0)
+        printed.truncate()
+    report = {"status": "ran", "outcome": outcome, "output": join(output, text),
               "error": error, "emails": services.emails,
               "launched": services.launched if ctx is not None else [], "delete": delete,
               "duration": _REAL.perf_counter() - t0}
@@ -211,6 +291,3 @@ def _commit(conn: sqlite3.Connection, run: str, pending: list[tuple]) -> int:
     count = len(pending)
     pending.clear()
     return count
-
-
-run_chunk.prepare = prepare_chunk  # type: ignore[attr-defined]  -- see pool_fork._prepare

@@ -80,6 +80,14 @@ class _Seek(Exception):
     """Internal: a name must be found first (carries the name)."""
 
 
+_LOCALS = ("session_local", "device_local", "user_local")
+
+
+def _new_object(name: str) -> Any:
+    from .objects import DAObject
+    return DAObject(name)
+
+
 class Evaluation:
     """One run of the interview logic (docassemble's ``assemble``)."""
 
@@ -110,21 +118,19 @@ class Evaluation:
         internal.setdefault("answered", set())
         internal.setdefault("answers", {})
         internal.setdefault("event_stack", [])
-        for local in ("session_local", "device_local", "user_local"):
+        for local in _LOCALS:
             if local not in ns:
-                from .objects import DAObject
-                ns[local] = internal.setdefault(local, DAObject(local))
+                found = internal.get(local)
+                if found is None:
+                    found = internal[local] = _new_object(local)
+                ns[local] = found
         try:
             self._import_modules()
         except Exception as err:  # noqa: BLE001 -- a clear error naming the interview
             raise CodeError(f"cannot import a module the interview names: {type(err).__name__}: {err}",
                             self.interview.path or self.interview.name) from err
-        for name in self.interview.resets:
+        for name in self.interview.undefined_each_pass:
             self.undefine(name)
-        for block in self.interview.blocks:
-            if block.reconsider is True:
-                for name in block.defines:
-                    self.undefine(name)
 
     def _import_modules(self) -> None:
         ns = self.ns

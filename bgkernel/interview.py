@@ -1,6 +1,8 @@
 """An interview: its blocks in order, and an index of which blocks define which names."""
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import os
 from collections import defaultdict
@@ -42,6 +44,16 @@ class Interview:
 
     def defines(self, name: str) -> bool:
         return name in self.index
+
+    @functools.cached_property
+    def undefined_each_pass(self) -> tuple[str, ...]:
+        """Names every assemble undefines first: ``reset`` ones, then those of blocks with
+        ``reconsider: True``."""
+        names = list(self.resets)
+        for block in self.blocks:
+            if block.reconsider is True:
+                names.extend(block.defines)
+        return tuple(names)
 
     def blocks_for(self, variant: str) -> list[Block]:
         """Blocks registered for ``variant``, the one defined last first."""

@@ -21,9 +21,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.utils import make_msgid
 from typing import Any, Callable, Iterator, Union, overload
 
 from .mail_compose import (MailError, compose_message, load_attachment, load_attachments,
+                           message_domain,
                            to_addresses)
 from .mail_parse import (Address, Attachment, ParsedEmail, decode_words, default_filename,
                          envelope_recipients, format_address, parse_addresses,
@@ -73,7 +75,17 @@ class SentEmail:
     sender: str
     at: datetime
     session: str | None
-    raw: bytes = field(repr=False)
+    #: the RFC 822 bytes, or how to make them (composed on first use when nothing was delivered)
+    _raw: bytes | Callable[[], bytes] = field(repr=False, compare=False)
+
+    @property
+    def raw(self) -> bytes:
+        """The message as sent, RFC 822 bytes with CRLF line ends."""
+        raw = self._raw
+        if callable(raw):
+            raw = raw()           # deterministic (date and Message-ID fixed): a race is harmless
+            object.__setattr__(self, "_raw", raw)
+        return raw
 
     @property
     def recipients(self) -> list[str]:
@@ -108,16 +120,22 @@ class Outbox(Sequence[SentEmail]):
         files = load_attachments(attachments)
         when = at or datetime.now(timezone.utc)
         subject = re.sub(r"[\r\n]+", " ", subject or "")
-        raw = compose_message(to_list, subject, body, senders, html, files, cc_list,
-                              reply_to, date=when)
-        envelope_sender = senders[0].address if senders else ""
-        recipients = [a.address for a in to_list + cc_list + bcc_list]
-        self._hand_over(raw, envelope_sender, recipients)
+        message_id = make_msgid(domain=message_domain(senders))
+
+        def compose() -> bytes:
+            return compose_message(to_list, subject, body, senders, html, files, cc_list,
+                                   reply_to, date=when, message_id=message_id)
+        raw: bytes | Callable[[], bytes] = compose
+        if self.transport is not None:       # only a delivery needs the bytes now
+            raw = compose()
+            envelope_sender = senders[0].address if senders else ""
+            recipients = [a.address for a in to_list + cc_list + bcc_list]
+            self._hand_over(raw, envelope_sender, recipients)
         sent = SentEmail(
             to=[a.address for a in to_list], cc=[a.address for a in cc_list],
             bcc=[a.address for a in bcc_list], subject=subject, text=body or "", html=html,
             attachments=[(f.filename, f.content_type, f.data) for f in files],
-            sender=str(senders[0]) if senders else "", at=when, session=session, raw=raw)
+            sender=str(senders[0]) if senders else "", at=when, session=session, _raw=raw)
         self.record(sent)
         return sent
 

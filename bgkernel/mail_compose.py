@@ -118,7 +118,7 @@ def compose_message(to: Any, subject: str = "", body: str = "", sender: Any = ""
         msg["Reply-To"] = _header_list(reply)
     msg["Subject"] = re.sub(r"[\r\n]+", " ", subject or "")
     msg["Date"] = format_datetime(_aware(date or datetime.now(timezone.utc)))
-    msg["Message-ID"] = message_id or make_msgid(domain=_domain(senders))
+    msg["Message-ID"] = message_id or make_msgid(domain=message_domain(senders))
     for name, value in headers:
         msg[name] = value
     msg.set_content(body or "", cte=_transfer_encoding(body or ""))
@@ -144,7 +144,7 @@ def _header_list(addresses: list[Address]) -> str:
     return ", ".join(format_address(a.name, a.address) for a in addresses)
 
 
-def _domain(senders: list[Address]) -> str:
+def message_domain(senders: list[Address]) -> str:
     if senders and "@" in senders[0].address:
         return senders[0].address.rpartition("@")[2] or "bgkernel.local"
     return "bgkernel.local"

@@ -36,6 +36,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "cron monthly": (1, "06:52"),
     "smtp": None,
     "record timeline": True,
+    "cron processes": None,      # processes a large scheduled run uses; None: the usable cores
 }
 
 
@@ -54,6 +55,10 @@ def _check_config(config: dict) -> dict:
     days = merged["interview delete days"]
     if not isinstance(days, int) or days < 0:
         raise ConfigError(f"'interview delete days' must be a whole number >= 0, not {days!r}")
+    processes = merged["cron processes"]
+    if processes is not None and (not isinstance(processes, int) or isinstance(processes, bool)
+                                  or processes < 1):
+        raise ConfigError(f"'cron processes' must be None or a whole number >= 1, not {processes!r}")
     return merged
 
 

@@ -1,6 +1,6 @@
-"""The parallel path of a scheduled run (chunks of sessions in loky workers) gives what the
+"""The parallel path of a scheduled run (chunks of sessions in forked processes) gives what the
 serial path gives: results, saved answers, outbox, deletions, background tasks; and a chunk
-whose worker dies loses no session-run and runs none twice."""
+whose process dies loses no session-run and runs none twice."""
 from __future__ import annotations
 
 import os
@@ -116,7 +116,7 @@ def _pair(tmp_path, monkeypatch, labels):
             runs = _advance(sim, monkeypatch, parallel)
             got[name] = _normal(sim, ids, runs)
             frame = sim.timeline
-            got[name + "_failed_chunks"] = int(frame["detail"].astype(str).str.contains("chunk worker failed").sum())
+            got[name + "_failed_chunks"] = int(frame["detail"].astype(str).str.contains("chunk process failed").sum())
             got[name + "_cron_rows"] = int((frame["kind"] == "cron").sum())
     return got
 
@@ -160,3 +160,94 @@ def _diff(a, b):
                     if x[k] != y.get(k):
                         return part, k, x[k], y.get(k)
             return part, x, y
+
+
+def test_rounds_and_more_processes_than_cores_match_the_serial_path(tmp_path, monkeypatch):
+    """Small rounds (locks held per round) and three processes give the serial results."""
+    monkeypatch.setattr(cron, "ROUND_SESSIONS", 4)
+    labels = LABELS * 3
+    serial = _pair(tmp_path / "a", monkeypatch, labels)["serial"]
+    got = {}
+    with bgkernel.Simulator(store=str(tmp_path / "b" / "store.sqlite"), backend="loky", workers=2,
+                            start=START, config={"worker start delay": 0.0, "cron processes": 3}) as sim:
+        ids = _populate(sim, labels)
+        monkeypatch.setattr(cron, "PARALLEL_MIN", 8)
+        rounds = []
+        original = cron._Chunks.round
+
+        def spy(self, sessions, results):
+            rounds.append(len(self.chunks(sessions)))
+            return original(self, sessions, results)
+        monkeypatch.setattr(cron._Chunks, "round", spy)
+        got = _normal(sim, ids, sim.advance(days=3))
+    assert rounds and max(rounds) == 3 and len(rounds) >= 3 * 3     # 30 sessions in rounds of 12
+    assert got == serial, _diff(got, serial)
+
+
+def test_a_child_that_never_starts_is_killed_and_its_sessions_run_here(tmp_path, monkeypatch):
+    """A forked child that hangs before its store connection works (a lock it inherited
+    from another thread) is killed after STARTUP_TIMEOUT; nothing is lost or run twice."""
+    import sqlite3
+    import time
+
+    from bgkernel import cron_worker
+    parent = os.getpid()
+    real_connect = sqlite3.connect
+
+    def connect(*args, **kwargs):
+        if os.getpid() != parent:
+            time.sleep(30)           # the child hangs (30 s: a broken watchdog fails, not hangs)
+        return real_connect(*args, **kwargs)
+    monkeypatch.setattr(cron_worker.sqlite3, "connect", connect)
+    monkeypatch.setattr(cron_worker, "STARTUP_TIMEOUT", 0.5)
+    labels = LABELS * 3
+    got = _pair(tmp_path, monkeypatch, labels)
+    assert got["parallel_failed_chunks"] == 3                     # one per daily run
+    assert got["parallel"] == got["serial"], _diff(got["parallel"], got["serial"])
+
+
+def test_an_interrupt_ends_the_round_and_applies_every_report(tmp_path, monkeypatch):
+    """Ctrl-C during a parallel run: the round finishes, every saved session's e-mail is
+    sent, KeyboardInterrupt is raised, and the next advance sends nothing twice."""
+    source = SOURCE.replace("  if label == 'print':",
+                            "  if label == 'interrupt' and counter == 1:\n"
+                            "    import signal\n"
+                            "    os.kill(os.getpid(), signal.SIGINT)\n"
+                            "  if label == 'print':")
+    labels = ["interrupt"] + ["mail", "plain"] * 15
+    monkeypatch.setattr(cron, "PARALLEL_MIN", 8)
+    with bgkernel.Simulator(store=str(tmp_path / "store.sqlite"), backend="loky", workers=2,
+                            start=START, config={"worker start delay": 0.0}) as sim:
+        interview = sim.load(source)
+        ids = []
+        for label in labels:
+            s = sim.start(interview)
+            s.answer(label=label)
+            ids.append(s.id)
+        with pytest.raises(KeyboardInterrupt):
+            sim.advance(days=1)
+        assert len(sim.outbox) == labels.count("mail")            # the whole round was applied
+        counters = {sid: bgkernel.store.load_answers(sim.store.latest(sid)[1]).get("counter")
+                    for sid in ids}
+        assert set(counters.values()) == {1}                      # every session-run saved once
+        assert sim.locks.held_by(ids[-1]) is None
+        sim.advance(days=1)
+        assert len(sim.outbox) == labels.count("mail")            # task marked: never again
+        counters = {sid: bgkernel.store.load_answers(sim.store.latest(sid)[1]).get("counter")
+                    for sid in ids}
+        assert set(counters.values()) == {2}
+
+
+def test_cron_processes_is_checked_and_one_means_serial(tmp_path, monkeypatch):
+    for bad in (0, -1, 1.5, "2", True):
+        with pytest.raises(bgkernel.ConfigError, match="cron processes"):
+            bgkernel.Simulator(store=str(tmp_path / "x.sqlite"), backend="threading",
+                               config={"cron processes": bad})
+    with bgkernel.Simulator(store=str(tmp_path / "store.sqlite"), backend="threading",
+                            start=START, config={"cron processes": 1}) as sim:
+        ids = _populate(sim, ["plain"] * 70)
+        used = []
+        monkeypatch.setattr(cron._Chunks, "run", lambda self, results: used.append(1))
+        runs = sim.advance(days=1)
+        assert not used
+        assert sorted(r["session"] for run in runs for r in run["results"]) == sorted(ids)
