@@ -14,9 +14,24 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 __all__ = ["RunContext", "UserInfo", "current", "current_or_none", "running",
-           "default_timezone", "files_dir"]
+           "default_timezone", "files_dir", "ParentOnly", "parent_only"]
 
 DEFAULT_TIMEZONE = "America/New_York"
+
+#: True in a process forked to run a chunk of a scheduled run (:mod:`bgkernel.cron_worker`).
+FORKED_CHUNK = False
+
+
+class ParentOnly(BaseException):
+    """Raised in a forked chunk by what needs the simulator's live state; the session-run is
+    dropped there and run again by the simulator.  A BaseException, so that code catching
+    ``Exception`` does not swallow it."""
+
+
+def parent_only(what: str) -> None:
+    """Stop here in a forked chunk of a scheduled run (``what`` needs the simulator)."""
+    if FORKED_CHUNK:
+        raise ParentOnly(what)
 
 
 @dataclass

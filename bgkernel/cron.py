@@ -18,7 +18,6 @@ import datetime as _dt
 import json
 import logging
 import os
-import pickle
 import signal as _signal
 import sys
 import threading
@@ -270,8 +269,8 @@ PARALLEL_MIN = 64
 #: Sessions per process in one round: their locks are held for the round (well under the
 #: lock timeout), and a round forks its processes afresh.
 ROUND_SESSIONS = 1024
-#: What applying one session's report costs the parent, as a share of a session-run.
-APPLY_SHARE = 0.06
+#: What saving and applying one session's result costs the parent, as a share of a session-run.
+APPLY_SHARE = 0.25
 
 
 @contextmanager
@@ -312,12 +311,13 @@ class _Chunks:
     """One interview's foreground session-runs of a scheduled run, in chunks: the first in
     this process, each other in a forked child (:mod:`bgkernel.cron_worker`).
 
-    Sessions go in rounds of :data:`ROUND_SESSIONS` per process.  The parent takes every
-    session lock of a round first and releases each after applying that session's effects; the effects (e-mails, tasks, deletion, timeline rows, result
-    dicts) are applied in session order, as the serial path would.  Each session's report
-    is in the store's ``cron_journal`` (written with its save); a session without one (its
-    process died) was not saved and runs serially.  A KeyboardInterrupt waits for the end
-    of the round (a fraction of a second), so no report goes unapplied."""
+    Sessions go in rounds of :data:`ROUND_SESSIONS` per process.  This process takes every
+    session lock of a round, reads the sessions' answers, forks, runs its own chunk, then
+    saves each chunk's sessions (one transaction) and applies their reports (e-mails,
+    tasks, deletion, timeline rows, result dicts) in session order, as the serial path
+    would, releasing each lock after.  A session with no result (its process died) was
+    neither saved nor applied and runs serially.  A KeyboardInterrupt waits for the end of
+    the round (a fraction of a second), so no result goes unapplied."""
 
     def __init__(self, run: _Run, interview: "Interview", sessions: list[str], wanted: list[str]):
         self.run_ = run
@@ -338,52 +338,63 @@ class _Chunks:
 
     def run(self, results: list[dict]) -> None:
         """The sessions in rounds, so no session lock is held for long."""
-        from .cron_worker import JOURNAL_SCHEMA
-        sim = self.run_.sim
-        sim.store.connection().execute(JOURNAL_SCHEMA)
-        step = ROUND_SESSIONS * _processes(sim)
+        step = ROUND_SESSIONS * _processes(self.run_.sim)
         for start in range(0, len(self.sessions), step):
             self.round(self.sessions[start:start + step], results)
 
     def round(self, sessions: list[str], results: list[dict]) -> None:
-        from .cron_worker import fork_chunk, run_chunk
+        from .cron_worker import fork_chunk, run_sessions
         run = self.run_
         sim = run.sim
         base = {"store_path": sim.store.path, "config": dict(sim.config),
                 "files_dir": sim.store.files_dir, "user": run.user, "cron_type": self.wanted[0]}
-        jobs = [dict(base, sessions=chunk, run=uuid.uuid4().hex) for chunk in self.chunks(sessions)]
-        tokens = {sid: sim.locks.acquire(sid, "cron") for sid in sessions}
+        jobs = [dict(base, sessions=chunk) for chunk in self.chunks(sessions)]
         with _interrupts_deferred():    # a round is short: each session-run ends whole
-            children = [fork_chunk(job, self.interview) for job in jobs[1:]]
+            tokens = {sid: sim.locks.acquire(sid, "cron") for sid in sessions}
+            pending: list = []                  # (job, child or None), not yet applied
             try:
-                ok = run_chunk(jobs[0], self.interview) == len(jobs[0]["sessions"])
-            except Exception:  # noqa: BLE001 -- reported sessions stand, the others run serially
-                ok = False
-            self.apply(jobs[0], tokens, ok, results)
-            for job, child in zip(jobs[1:], children):
-                self.apply(job, tokens, child is not None and child.wait(), results)
+                latest = sim.store.latest_many(sessions)
+                pending = [(job, fork_chunk(job, self.interview, latest)) for job in jobs[1:]]
+                own: list = []
+                try:
+                    run_sessions(jobs[0], self.interview, latest, own.extend)
+                except Exception:  # noqa: BLE001,S110 -- sessions with no result run serially
+                    pass
+                self.apply(jobs[0], tokens, own, results)
+                while pending:
+                    job, child = pending.pop(0)
+                    self.apply(job, tokens, child.results()[1] if child is not None else [], results)
+            finally:
+                for _, child in pending:        # an error above: reap them all the same
+                    if child is not None:
+                        child.results()
+                for session_id, token in tokens.items():  # no-op for those already released
+                    sim.locks.release(session_id, token)
 
-    def apply(self, job: dict, tokens: dict, ok: bool, results: list[dict]) -> None:
+    def apply(self, job: dict, tokens: dict, got: list, results: list[dict]) -> None:
+        """Save the chunk's sessions in one transaction, then apply each report in session
+        order; a session with no result, or one that needs this process, runs here."""
         run = self.run_
         sim = run.sim
-        conn = sim.store.connection()
-        reports = dict(conn.execute("SELECT seq, report FROM cron_journal WHERE run = ?",
-                                    (job["run"],)).fetchall())
-        if reports:
-            with sim.store.write() as wconn:
-                wconn.execute("DELETE FROM cron_journal WHERE run = ?", (job["run"],))
-        missing = len(job["sessions"]) - len(reports)
-        if not ok or missing:
+        by_seq = {seq: (report, save) for seq, _, report, save in got}
+        gone = sim.store.overwrite_latest(
+            [(job["sessions"][seq], *save) for seq, (report, save) in by_seq.items()
+             if save is not None])
+        missing = len(job["sessions"]) - len(by_seq)
+        if missing:
             sim.record("", "cron", job["cron_type"],
                        f"a chunk process failed; {missing} of {len(job['sessions'])} "
                        f"session(s) run again serially")
         for seq, session_id in enumerate(job["sessions"]):
-            blob = reports.get(seq)
-            if blob is None:     # not saved, not reported: run it here
+            report, _ = by_seq.get(seq, (None, None))
+            if report is None or report["status"] == "parent":
                 sim.locks.release(session_id, tokens[session_id])
                 run.session(self.interview, session_id, self.wanted, results)
                 continue
-            self.session(session_id, pickle.loads(blob), tokens[session_id], results)  # noqa: S301
+            if session_id in gone:      # deleted meanwhile: Store.save's SessionError
+                report = dict(report, outcome="error",
+                              error=f"SessionError: the session {session_id!r} was deleted")
+            self.session(session_id, report, tokens[session_id], results)
 
     def session(self, session_id: str, report: dict, token: int, results: list[dict]) -> None:
         """Apply one worker report as ``_Run.session`` would have done the work."""

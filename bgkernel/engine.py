@@ -22,6 +22,7 @@ from .errors import (BackgroundResponseActionSignal, BackgroundResponseSignal, C
                      InterviewError, MessageSignal, MissingVariableError, ResponseSignal, Signal,
                      missing_name)
 from .interview import Interview
+from .objects import new_local
 from .evaluating import (data_value, is_initial, literal, local_module, names_for, render_data,
                          source_line, substitute)
 
@@ -83,11 +84,6 @@ class _Seek(Exception):
 _LOCALS = ("session_local", "device_local", "user_local")
 
 
-def _new_object(name: str) -> Any:
-    from .objects import DAObject
-    return DAObject(name)
-
-
 class Evaluation:
     """One run of the interview logic (docassemble's ``assemble``)."""
 
@@ -122,7 +118,7 @@ class Evaluation:
             if local not in ns:
                 found = internal.get(local)
                 if found is None:
-                    found = internal[local] = _new_object(local)
+                    found = internal[local] = new_local(local)
                 ns[local] = found
         try:
             self._import_modules()

@@ -40,7 +40,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
-from .context import RunContext, UserInfo, running
+from .context import RunContext, UserInfo, parent_only, running
 from .email_objects import DAEmail, build_email
 from .errors import DAError
 from .mail_compose import compose_message, to_addresses
@@ -166,6 +166,7 @@ def _store_connection(sim: "Simulator") -> Iterator[sqlite3.Connection]:
 @contextmanager
 def _file_connection(path: str) -> Iterator[sqlite3.Connection]:
     """A connection of its own to the store file (inside a worker process)."""
+    parent_only("the interview's e-mail addresses")
     conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
     try:
         conn.execute("PRAGMA busy_timeout=30000")

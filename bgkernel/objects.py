@@ -334,6 +334,20 @@ class DAObject(ObjectWords):
         return str(self) < (str(other) if isinstance(other, DAObject) else other)
 
 
+def new_local(name: str) -> DAObject:
+    """``DAObject(name)`` for ``session_local`` and its kin, made without the setattr
+    machinery (each session-run makes three)."""
+    obj = DAObject.__new__(DAObject)
+    obj.__dict__.update(has_nonrandom_instance_name=True, instanceName=name, attrList=[])
+    return obj
+
+
+def is_unused_local(name: str, value: Any) -> bool:
+    """``value`` is what :func:`new_local` made for ``name``, with nothing set on it since."""
+    return (type(value) is DAObject and value.__dict__ == {
+        "has_nonrandom_instance_name": True, "instanceName": name, "attrList": []})
+
+
 def _serializable(value: Any, _depth: int = 0) -> Any:
     if _depth > 20:
         return None

@@ -22,7 +22,8 @@ __all__ = ["Store", "picklable_answers", "dump_answers", "load_answers", "ITERAT
 
 ITERATOR_NAMES = ("x", "i", "j", "k", "l", "m", "n")
 # docassemble's session/device/user locals: kept in _internal, installed on each load
-_NOT_SAVED = frozenset(ITERATOR_NAMES) | {"session_local", "device_local", "user_local"}
+_LOCALS = ("session_local", "device_local", "user_local")
+_NOT_SAVED = frozenset(ITERATOR_NAMES) | set(_LOCALS)
 _SKIP_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
 
 _SCHEMA = """
@@ -39,10 +40,24 @@ CREATE TABLE IF NOT EXISTS tasks (
 
 
 def picklable_answers(ns: dict) -> dict:
-    """The answers worth saving: no library names, iterators, modules or functions."""
+    """The answers worth saving: no library names, iterators, modules or functions, and no
+    session/device/user local that nothing was set on (each load makes a fresh one)."""
     skip = _SKIP_TYPES
-    return {key: val for key, val in ns.items()
-            if not (key in _NOT_SAVED or key[:2] == "__" or isinstance(val, skip))}
+    answers = {key: val for key, val in ns.items()
+               if not (key in _NOT_SAVED or key[:2] == "__" or isinstance(val, skip))}
+    internal = answers.get("_internal")
+    if type(internal) is dict:
+        unused = [k for k in _LOCALS if _unused_local(k, internal.get(k))]
+        if unused:
+            answers["_internal"] = {k: v for k, v in internal.items() if k not in unused}
+    return answers
+
+
+def _unused_local(name: str, value: Any) -> bool:
+    if value is None or type(value).__name__ != "DAObject":
+        return False
+    from .objects import is_unused_local
+    return is_unused_local(name, value)
 
 
 def dump_answers(ns: dict) -> bytes:
@@ -182,6 +197,39 @@ class Store:
                     (data, now, session_id, row[0])).rowcount:
                 conn.execute("INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?)", (session_id, row[0], data, now))
         return row[0]
+
+    def latest_many(self, session_ids: list[str]) -> dict[str, bytes]:
+        """``latest`` of many sessions at once: {session id: answers pickle} (gone ones absent).
+        With ``max()``, SQLite takes the bare column from the row holding the maximum."""
+        conn = self.connection()
+        found: dict[str, bytes] = {}
+        for first in range(0, len(session_ids), 500):
+            batch = session_ids[first:first + 500]
+            marks = ",".join("?" * len(batch))
+            found.update((session, data) for session, data, _ in conn.execute(
+                f"SELECT session, data, max(idx) FROM steps WHERE session IN ({marks}) "  # noqa: S608
+                "GROUP BY session", batch))
+        return found
+
+    def overwrite_latest(self, saves: list[tuple[str, bytes, float, bool, bool]]) -> set[str]:
+        """``save(..., new_step=False)`` of many sessions in one transaction; each save is
+        (session id, data, now, multi_user, allow_cron).  Returns the sessions that were gone
+        (deleted meanwhile: nothing written for them)."""
+        if not saves:
+            return set()
+        with self.write() as conn:
+            updated = conn.executemany(
+                "UPDATE sessions SET modtime = ?, multi_user = ?, allow_cron = ? WHERE id = ?",
+                [(now, int(multi), int(cron), sid) for sid, _, now, multi, cron in saves]).rowcount
+            gone: set[str] = set()
+            if updated != len(saves):
+                gone = {sid for sid, *_ in saves if conn.execute(
+                    "SELECT 1 FROM sessions WHERE id = ?", (sid,)).fetchone() is None}
+            conn.executemany(
+                "UPDATE steps SET data = ?, modtime = ? WHERE session = ? "
+                "AND idx = (SELECT max(idx) FROM steps WHERE session = ?)",
+                [(data, now, sid, sid) for sid, data, now, _, _ in saves if sid not in gone])
+        return gone
 
     def step_count(self, session_id: str) -> int:
         row = self.connection().execute("SELECT count(*) FROM steps WHERE session = ?",

@@ -17,7 +17,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .context import RunContext, UserInfo, current_or_none
+from .context import RunContext, UserInfo, current_or_none, parent_only
 from .errors import DAError, TaskError
 from .objects import DAObject
 
@@ -64,6 +64,7 @@ class BackgroundTask:
         return f"<BackgroundTask {self.id[:8]} {self.status()}>"
 
     def _manager(self) -> "TaskManager | None":
+        parent_only("a background task's state")
         return _MANAGERS.get(self.store_path or "")
 
     def _state(self) -> str:

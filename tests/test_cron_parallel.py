@@ -11,7 +11,7 @@ import bgkernel
 from bgkernel import cron
 
 START = "2026-01-05T09:00:00"
-LABELS = ["plain", "mail", "print", "null", "exit", "error", "bg", "plain", "mail", "plain"]
+LABELS = ["plain", "mail", "print", "null", "exit", "error", "bg", "plain", "mail", "address"]
 
 SOURCE = """
 mandatory: True
@@ -49,6 +49,8 @@ code: |
     undefined_thing_xyz.foo
   if label == 'bg':
     background_action('bg_task')
+  if label == 'address':
+    address = interview_email()   # needs the simulator: a forked chunk leaves it to the parent
   response("ran " + label + " " + str(counter))
 ---
 event: bg_task
@@ -101,6 +103,9 @@ def _normal(sim, ids, runs):
         access = internal.pop("accesstime")
         internal.pop("starttime")                  # when each store's session was started
         assert cron.CRON_USER.id in access or ns.get("label") in ("null", "error")
+        if "address" in ns:         # a random address per store: its shape
+            assert ns["address"].endswith("@bgkernel.local"), ns["address"]
+            ns["address"] = "ADDRESS"
         answers[index[sid]] = (sorted((k, repr(v)) for k, v in ns.items()),
                                sorted((k, repr(v)) for k, v in internal.items()))
     tasks = sorted(index[sid] for sid in ids for _ in (sim.tasks.for_session(sid) if sim.store.exists(sid) else ()))
@@ -109,12 +114,18 @@ def _normal(sim, ids, runs):
 
 def _pair(tmp_path, monkeypatch, labels):
     got = {}
+    here: list[str] = []                # session-runs of the serial path's code
+    serial_session = cron._Run.session
+    monkeypatch.setattr(cron._Run, "session", lambda self, interview, sid, *rest:
+                        here.append(sid) or serial_session(self, interview, sid, *rest))
     for name, parallel in (("serial", False), ("parallel", True)):
         with bgkernel.Simulator(store=str(tmp_path / name / "store.sqlite"), backend="loky", workers=2,
                                 start=START, config={"worker start delay": 0.0}) as sim:
             ids = _populate(sim, labels)
+            here.clear()
             runs = _advance(sim, monkeypatch, parallel)
             got[name] = _normal(sim, ids, runs)
+            got[name + "_here"] = [labels[ids.index(sid)] for sid in here]
             frame = sim.timeline
             got[name + "_failed_chunks"] = int(frame["detail"].astype(str).str.contains("chunk process failed").sum())
             got[name + "_cron_rows"] = int((frame["kind"] == "cron").sum())
@@ -126,6 +137,7 @@ def test_parallel_path_matches_the_serial_path(tmp_path, monkeypatch):
     got = _pair(tmp_path, monkeypatch, labels)
     assert got["parallel"] == got["serial"], _diff(got["parallel"], got["serial"])
     assert got["parallel_failed_chunks"] == 0
+    assert set(got["parallel_here"]) == {"address"}              # interview_email() in a child
     assert got["parallel_cron_rows"] == got["serial_cron_rows"]
     results, mails, answers, tasks = got["parallel"]
     assert len(mails) == labels.count("mail")                    # once each, never again
@@ -184,22 +196,21 @@ def test_rounds_and_more_processes_than_cores_match_the_serial_path(tmp_path, mo
     assert got == serial, _diff(got, serial)
 
 
-def test_a_child_that_never_starts_is_killed_and_its_sessions_run_here(tmp_path, monkeypatch):
-    """A forked child that hangs before its store connection works (a lock it inherited
-    from another thread) is killed after STARTUP_TIMEOUT; nothing is lost or run twice."""
-    import sqlite3
+def test_a_silent_child_is_killed_and_its_sessions_run_here(tmp_path, monkeypatch):
+    """A forked child that writes nothing for SILENCE_TIMEOUT (stuck on a lock it inherited
+    from another thread, say) is killed; its sessions run in the parent, none twice."""
     import time
 
     from bgkernel import cron_worker
     parent = os.getpid()
-    real_connect = sqlite3.connect
+    real_one = cron_worker._one
 
-    def connect(*args, **kwargs):
+    def one(*args, **kwargs):
         if os.getpid() != parent:
             time.sleep(30)           # the child hangs (30 s: a broken watchdog fails, not hangs)
-        return real_connect(*args, **kwargs)
-    monkeypatch.setattr(cron_worker.sqlite3, "connect", connect)
-    monkeypatch.setattr(cron_worker, "STARTUP_TIMEOUT", 0.5)
+        return real_one(*args, **kwargs)
+    monkeypatch.setattr(cron_worker, "_one", one)
+    monkeypatch.setattr(cron_worker, "SILENCE_TIMEOUT", 0.5)
     labels = LABELS * 3
     got = _pair(tmp_path, monkeypatch, labels)
     assert got["parallel_failed_chunks"] == 3                     # one per daily run

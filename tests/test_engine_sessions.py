@@ -96,6 +96,38 @@ def test_a_session_reopens_in_a_new_simulator(tmp_path):
         assert s.back().question == "Which vegetable goes with apple?"
 
 
+def test_session_local_is_kept_only_when_something_was_set_on_it(tmp_path):
+    """An unused session_local is not written with every save (a fresh one is made on
+    load); one the interview set an attribute on is kept and reopens with it."""
+    source = """
+mandatory: True
+code: |
+  if use_local:
+    session_local.visits = 7
+---
+question: Use it?
+yesno: use_local
+---
+mandatory: True
+question: Visits ${ session_local.visits if use_local else 0 }
+field: done
+"""
+    store = str(tmp_path / "store.sqlite")
+    with bgkernel.Simulator(store=store, backend="threading") as sim:
+        interview = sim.load(source)
+        used, unused = sim.start(interview), sim.start(interview)
+        assert used.answer(use_local=True).question == "Visits 7"
+        assert unused.answer(use_local=False).question == "Visits 0"
+        saved = {s.id: bgkernel.store.load_answers(sim.store.latest(s.id)[1])["_internal"]
+                 for s in (used, unused)}
+        assert saved[used.id]["session_local"].visits == 7
+        assert "session_local" not in saved[unused.id] and "user_local" not in saved[used.id]
+        ids = used.id, unused.id
+    with bgkernel.Simulator(store=store, backend="threading") as sim:
+        assert sim.session(ids[0]).refresh().question == "Visits 7"
+        assert sim.session(ids[1]).refresh().question == "Visits 0"
+
+
 def test_an_interview_given_as_text_reopens_too(tmp_path):
     store = str(tmp_path / "store.sqlite")
     text = (INTERVIEWS / "sessions_back.yml").read_text()
