@@ -8,7 +8,7 @@ import os
 import pytest
 
 import bgkernel
-from bgkernel import cron
+from bgkernel import cron, cron_parallel
 
 START = "2026-01-05T09:00:00"
 LABELS = ["plain", "mail", "print", "null", "exit", "error", "bg", "plain", "mail", "address"]
@@ -72,15 +72,15 @@ def _populate(sim, labels):
 
 
 def _advance(sim, monkeypatch, parallel: bool, days: int = 3):
-    monkeypatch.setattr(cron, "PARALLEL", True)
-    monkeypatch.setattr(cron, "PARALLEL_MIN", 8 if parallel else 10**9)
+    monkeypatch.setattr(cron_parallel, "PARALLEL", True)
+    monkeypatch.setattr(cron_parallel, "PARALLEL_MIN", 8 if parallel else 10**9)
     used = []
-    original = cron._Chunks.run
+    original = cron_parallel.Chunks.run
 
     def spy(self, results):
         used.append(len(self.sessions))
         return original(self, results)
-    monkeypatch.setattr(cron._Chunks, "run", spy)
+    monkeypatch.setattr(cron_parallel.Chunks, "run", spy)
     runs = sim.advance(days=days)
     assert bool(used) == parallel
     return runs
@@ -120,7 +120,7 @@ def _pair(tmp_path, monkeypatch, labels):
                         here.append(sid) or serial_session(self, interview, sid, *rest))
     for name, parallel in (("serial", False), ("parallel", True)):
         with bgkernel.Simulator(store=str(tmp_path / name / "store.sqlite"), backend="loky", workers=2,
-                                start=START, config={"worker start delay": 0.0}) as sim:
+                                start=START, config={"worker start delay": 0.0, "cron processes": 2}) as sim:
             ids = _populate(sim, labels)
             here.clear()
             runs = _advance(sim, monkeypatch, parallel)
@@ -176,21 +176,21 @@ def _diff(a, b):
 
 def test_rounds_and_more_processes_than_cores_match_the_serial_path(tmp_path, monkeypatch):
     """Small rounds (locks held per round) and three processes give the serial results."""
-    monkeypatch.setattr(cron, "ROUND_SESSIONS", 4)
+    monkeypatch.setattr(cron_parallel, "ROUND_SESSIONS", 4)
     labels = LABELS * 3
     serial = _pair(tmp_path / "a", monkeypatch, labels)["serial"]
     got = {}
     with bgkernel.Simulator(store=str(tmp_path / "b" / "store.sqlite"), backend="loky", workers=2,
                             start=START, config={"worker start delay": 0.0, "cron processes": 3}) as sim:
         ids = _populate(sim, labels)
-        monkeypatch.setattr(cron, "PARALLEL_MIN", 8)
+        monkeypatch.setattr(cron_parallel, "PARALLEL_MIN", 8)
         rounds = []
-        original = cron._Chunks.round
+        original = cron_parallel.Chunks.round
 
         def spy(self, sessions, results):
             rounds.append(len(self.chunks(sessions)))
             return original(self, sessions, results)
-        monkeypatch.setattr(cron._Chunks, "round", spy)
+        monkeypatch.setattr(cron_parallel.Chunks, "round", spy)
         got = _normal(sim, ids, sim.advance(days=3))
     assert rounds and max(rounds) == 3 and len(rounds) >= 3 * 3     # 30 sessions in rounds of 12
     assert got == serial, _diff(got, serial)
@@ -226,9 +226,9 @@ def test_an_interrupt_ends_the_round_and_applies_every_report(tmp_path, monkeypa
                             "    os.kill(os.getpid(), signal.SIGINT)\n"
                             "  if label == 'print':")
     labels = ["interrupt"] + ["mail", "plain"] * 15
-    monkeypatch.setattr(cron, "PARALLEL_MIN", 8)
+    monkeypatch.setattr(cron_parallel, "PARALLEL_MIN", 8)
     with bgkernel.Simulator(store=str(tmp_path / "store.sqlite"), backend="loky", workers=2,
-                            start=START, config={"worker start delay": 0.0}) as sim:
+                            start=START, config={"worker start delay": 0.0, "cron processes": 2}) as sim:
         interview = sim.load(source)
         ids = []
         for label in labels:
@@ -258,7 +258,7 @@ def test_cron_processes_is_checked_and_one_means_serial(tmp_path, monkeypatch):
                             start=START, config={"cron processes": 1}) as sim:
         ids = _populate(sim, ["plain"] * 70)
         used = []
-        monkeypatch.setattr(cron._Chunks, "run", lambda self, results: used.append(1))
+        monkeypatch.setattr(cron_parallel.Chunks, "run", lambda self, results: used.append(1))
         runs = sim.advance(days=1)
         assert not used
         assert sorted(r["session"] for run in runs for r in run["results"]) == sorted(ids)
