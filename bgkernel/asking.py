@@ -11,7 +11,7 @@ from .templates import Expr, Text
 if TYPE_CHECKING:
     from .engine import Evaluation
 
-__all__ = ["build_question", "normalize_choices", "reload_seconds"]
+__all__ = ["build_question", "normalize_choices", "reload_seconds", "without_choices"]
 
 _MISSING = object()
 
@@ -86,6 +86,35 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
         attachments=tuple(attachments), block=block.name, location=block.where(),
         iterators=dict(iterators),
         can_go_back=not (block.prevent_back or ev.ctx.extra.get("prevent_back")))
+
+
+def without_choices(ev: "Evaluation", screen: Screen, block: QuestionBlock,
+                    iterators: dict[str, str]) -> list[tuple[str, str | None]] | None:
+    """A question docassemble does not ask: every field offers choices and none has any left
+    (after ``show if`` and ``exclude``).  Returns the (variable, datatype) pairs to set --
+    None for a single choice, an empty gathered DADict or DAList for checkboxes -- or None
+    when the question is asked.  A combobox, a note, any other field or a ``continue button
+    field`` means it is asked."""
+    if block.question_type == "multiple_choice":
+        if any(f.input_type in ("combobox", "datalist") or f.choices for f in screen.fields):
+            return None
+        if screen.buttons and not screen.fields:
+            return None
+        if screen.fields:
+            return [(screen.fields[0].variable, None)]
+        if not block.variable:
+            return []                # buttons without a variable, none left: marked answered
+        from .evaluating import substitute
+        return [(substitute(block.variable, iterators, ev.ns), None)]
+    if block.question_type != "fields" or block.continue_field or not screen.fields:
+        return None
+    if len(screen.fields) != sum(1 for f in block.fields if f.dynamic is None) or any(
+            f.dynamic is not None for f in block.fields):
+        return None                  # a field hidden by `show if`, or fields made by code
+    if any(f.choices is None or f.choices or f.input_type in ("combobox", "datalist")
+           for f in screen.fields):
+        return None
+    return [(f.variable, f.datatype) for f in screen.fields]
 
 
 def _expanded(ev: "Evaluation", block: QuestionBlock) -> list[Field]:

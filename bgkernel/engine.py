@@ -241,7 +241,10 @@ class Evaluation:
                 if block.command == "continue":
                     answered.add(block.name)
                     continue
-                raise _Stop(self.ask(block, {}))
+                asked = self.ask(block, {})
+                if asked is CONTINUE:         # not asked: nothing to choose from
+                    continue
+                raise _Stop(asked)
             elif isinstance(block, (AttachmentBlock, DataBlock)):
                 for name in block.defines:
                     self._define_direct(block, name, {})
@@ -360,7 +363,10 @@ class Evaluation:
                 return follow
             if block.command == "continue":
                 return _NEXT
-            return self.ask(block, iterators)
+            asked = self.ask(block, iterators)
+            if asked is CONTINUE:
+                return CONTINUE if self.defined(name) else _NEXT
+            return asked
         if isinstance(block, TemplateBlock) and block.target is not None:
             with self._guard(block):
                 content = block.content.render(self.ns) if block.content else ""
@@ -483,15 +489,32 @@ class Evaluation:
     def ask(self, block: QuestionBlock, iterators: dict[str, str]) -> Result:
         """The screen for a question.  A name its text needs is sought by the caller: the
         pass starts again (a mandatory question) or the candidates are tried again."""
-        from .asking import build_question
+        from .asking import build_question, without_choices
         with self._guard(block):
             self.set_iterators(iterators)
             self._setup(block)
             screen = build_question(self, block, iterators)
+            empty = without_choices(self, screen, block, iterators)
+            if empty is not None:         # nothing to choose from: not asked (ENGINE §5.3)
+                for variable, datatype in empty:
+                    self._assign_unchosen(variable, datatype)
+                self.internal["answered"].add(block.name)
+                return CONTINUE
             for expr in block.need_post:
                 expr.run(self.ns)
             self._check_role(block)
         return Result("question", asked=Asked(block, dict(iterators)), payload=screen)
+
+    def _assign_unchosen(self, variable: str, datatype: str | None) -> None:
+        """None, or for checkboxes an empty gathered DADict (DAList for objects)."""
+        if datatype not in ("checkboxes", "multiselect", "object_checkboxes", "object_multiselect"):
+            self._assign(variable, None)
+            return
+        if not self.defined(variable):
+            from .objects import DADict, DAList
+            kind = DAList if datatype.startswith("object") else DADict
+            self._assign(variable, kind(variable, auto_gather=False))
+        eval(variable, self.ns).gathered = True  # noqa: S307
 
     def _check_role(self, block: QuestionBlock) -> None:
         if "role" not in self.ns or "role_event" in block.defines:

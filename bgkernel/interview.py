@@ -95,8 +95,9 @@ def load_interview(source: str, path: str | None = None, name: str | None = None
                     with open(inc_path, encoding="utf-8") as handle:
                         read(handle.read(), inc_path, os.path.dirname(inc_path))
                 continue
-            blocks.append(read_block(raw, len(blocks), counter))
+            blocks.append(read_block(raw, len(blocks), counter, defs))
 
+    defs: dict[str, list[str]] = {}         # `def` blocks so far, for `usedefs`
     if path:
         seen_files.add(os.path.abspath(path))
     read(source, file_label, os.path.dirname(os.path.abspath(path)) if path else None)

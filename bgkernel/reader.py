@@ -67,10 +67,12 @@ CHOICE_MODIFIERS = frozenset({"label", "value", "key", "help", "image", "default
 class _Ctx:
     """Where we are while reading one block."""
 
-    def __init__(self, raw: RawBlock):
+    def __init__(self, raw: RawBlock, defs: dict[str, list[str]] | None = None):
         self.raw = raw
         self.file = raw.file
         self.lines = raw.text.split("\n")
+        self.defs = defs if defs is not None else {}
+        self.prefix = ""             # the `usedefs` definitions, put before every text
 
     def line_of(self, key: str, body: bool = False) -> int:
         """The YAML line of a top-level ``key`` (the first line of its text if body)."""
@@ -92,8 +94,38 @@ class _Ctx:
             return None
         if isinstance(value, (dict, list)):
             raise self.error(f"'{key}' must be text, not a {type(value).__name__}", key)
-        # The first line of the text itself, so Mako's line numbers add up to the file's.
-        return Text(value, self.file, self.line_of(key, body=True) if key else self.raw.line)
+        # The first line of the text itself, so Mako's line numbers add up to the file's
+        # (`usedefs` definitions come first: the text's own lines still add up).
+        line = self.line_of(key, body=True) if key else self.raw.line
+        if self.prefix:
+            return Text(self.prefix + str(value), self.file, line - self.prefix.count("\n"))
+        return Text(value, self.file, line)
+
+    def use_defs(self, value: Any) -> None:
+        """``usedefs``: the named ``def`` blocks' Mako, defined earlier in the interview."""
+        names = value if isinstance(value, list) else [value]
+        found: list[str] = []
+        for name in names:
+            if isinstance(name, (dict, list, set, bool)) or name is None:
+                raise self.error("A usedefs section must consist of a list of strings or a "
+                                 "single string.", "usedefs")
+            if str(name) not in self.defs:
+                raise self.error(f'Referred to a non-existent def "{name}."  All defs must be '
+                                 "defined before they are used.", "usedefs")
+            found.extend(self.defs[str(name)])
+        self.prefix = "\n".join(found) + "\n"
+
+    def define(self, data: dict) -> None:
+        """A ``def`` block: its ``mako`` joins the named definitions (for later ``usedefs``)."""
+        name = data["def"]
+        if not isinstance(name, str):
+            raise self.error("A def name must be a string.", "def")
+        mako = data.get("mako", [])
+        items = [mako] if isinstance(mako, str) else mako
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise self.error("A mako template definition must be a string or a list of strings.",
+                             "mako")
+        self.defs.setdefault(name, []).extend(items)
 
     def expr(self, value: Any, key: str) -> Expr:
         if not isinstance(value, (str, int, float, bool)):
@@ -114,13 +146,15 @@ def _names(value: Any) -> tuple[str, ...]:
     return (canonical(str(value).strip()),)
 
 
-def read_block(raw: RawBlock, index: int, counter: list[int]) -> Block:
-    """One YAML block as a Block.  ``counter`` numbers the anonymous blocks."""
+def read_block(raw: RawBlock, index: int, counter: list[int],
+               defs: dict[str, list[str]] | None = None) -> Block:
+    """One YAML block as a Block.  ``counter`` numbers the anonymous blocks; ``defs``, the
+    interview's ``def`` blocks so far, grows with a ``def`` block's ``mako``."""
     data = raw.data
     if not isinstance(data, dict):
         raise BlockError("A block must be in the form of a dictionary.", raw.file, raw.line)
     data = {str(k).lower(): v for k, v in data.items()}
-    ctx = _Ctx(raw)
+    ctx = _Ctx(raw, defs)
     unknown = [k for k in data if k not in KNOWN_KEYS]
     if unknown:
         hints = [f"{k!r} (did you mean {' or '.join(repr(m) for m in close)}?)" if close else repr(k)
@@ -128,6 +162,10 @@ def read_block(raw: RawBlock, index: int, counter: list[int]) -> Block:
                  for close in [difflib.get_close_matches(k, sorted(KNOWN_KEYS), n=2, cutoff=0.75)]]
         raise ctx.error(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(hints)} "
                         "in this block", unknown[0])
+    if "def" in data:
+        ctx.define(data)
+    if "usedefs" in data:
+        ctx.use_defs(data["usedefs"])
     counter[0] += 1
     block_id = str(data["id"]).strip() if data.get("id") is not None else None
     is_question_like = any(k in data for k in ("question", "code", "objects", "template", "data",
@@ -471,7 +509,7 @@ def _choice(ctx: _Ctx, item: Any, key: str, has_field: bool) -> Choice:
 def _embedded(ctx: _Ctx, value: dict, key: str) -> Block:
     """The block behind a button (`- Red: {question: ...}`), named after where it stands."""
     raw = RawBlock(value, ctx.file, ctx.line_of(key), "")
-    block = read_block(raw, -1, [0])
+    block = read_block(raw, -1, [0], ctx.defs)
     digest = hashlib.sha1(repr(sorted(value.items(), key=str)).encode()).hexdigest()[:10]
     return dataclasses.replace(block, name=f"Embedded_{raw.line}_{digest}")
 

@@ -489,3 +489,48 @@ def test_a_value_not_on_the_buttons_is_an_error(sim):
     assert screen.errors == {"favourite_colour": "Please enter a valid value."}
     assert s.answer(favourite_colour=None).errors == {"favourite_colour": "You need to select one."}
     assert s.get("favourite_colour") is None
+
+
+DEFS = """
+def: fruit_words
+mako: |
+  <%def name="praise(fruit)">${ fruit } are delicious.</%def>
+---
+def: fruit_words
+mako:
+  - <%def name="scorn(fruit)">${ fruit } are inedible.</%def>
+---
+mandatory: True
+usedefs: fruit_words
+question: ${ praise("Peaches") }
+subquestion: |
+  ${ scorn("Quinces") } And ${ nickname }.
+---
+question: Nickname?
+fields:
+  - Nickname: nickname
+"""
+
+
+def test_def_blocks_give_mako_functions_to_blocks_that_use_them(sim):
+    """`def`/`mako` blocks collect named <%def> snippets (two blocks of one name add up);
+    `usedefs` puts them before every text of the block that names them."""
+    s = start(sim, DEFS)
+    assert s.screen.question == "Nickname?"
+    screen = s.answer(nickname="Pip")
+    assert screen.question == "Peaches are delicious."
+    assert screen.subquestion.strip() == "Quinces are inedible. And Pip."
+
+
+@pytest.mark.parametrize("source, message, line", [
+    ("mandatory: True\nusedefs: nothing\nquestion: Hi\n", 'non-existent def "nothing."', 2),
+    ("mandatory: True\nquestion: Hi\nusedefs: [later]\n---\ndef: later\nmako: x\n",
+     'non-existent def "later."', 3),
+    ("def: [a]\nmako: x\n", "A def name must be a string.", 1),
+    ("def: a\nmako: {x: 1}\n", "A mako template definition must be a string", 2),
+])
+def test_def_and_usedefs_errors_name_the_line(sim, source, message, line):
+    import bgkernel
+    with pytest.raises(bgkernel.InterviewError, match=message) as info:
+        sim.load(source)
+    assert info.value.line == line

@@ -313,3 +313,62 @@ def test_checkboxes_custom_none_of_the_above_label(sim):
     screen = s.answer(colour="1", shape="sq", topping="Cheese", sides=["No sides"], drink="Water")
     assert screen.errors == {}
     assert dict(s.get("sides").items()) == {"fries": False, "salad": False, "soup": False}
+
+
+EMPTY_CHOICES = """
+code: |
+  options = [] if empty else ["Door 1", "Door 2"]
+---
+question: Pick a door
+field: door
+choices:
+  - code: options
+---
+question: Which doors?
+fields:
+  - Doors: doors
+    datatype: checkboxes
+    code: options
+  - Villains: villains
+    datatype: object_checkboxes
+    choices: []
+---
+question: Which door, with a name?
+fields:
+  - Name: name
+  - Door: named_door
+    datatype: radio
+    code: options
+---
+question: Empty?
+yesno: empty
+---
+mandatory: True
+question: |
+  door ${ door }, doors ${ doors.gathered } ${ len(doors) }, villains ${ villains.gathered }
+  ${ len(villains) }, ${ name } ${ named_door }
+"""
+
+
+@pytest.mark.parametrize("empty", [True, False])
+def test_a_question_with_nothing_to_choose_from_is_not_asked(sim, empty):
+    """docassemble skips a question whose every field offers choices and none has any:
+    a single choice becomes None, checkboxes an empty gathered DADict (DAList for objects).
+    A question that also asks something else is asked."""
+    s = start(sim, EMPTY_CHOICES)
+    screen = s.answer(empty=empty)
+    if not empty:
+        assert screen.question == "Pick a door"
+        assert s.answer(door="Door 2").question == "Which doors?"
+        screen = s.answer(doors=["Door 1"])
+    assert screen.question == "Which door, with a name?"          # asked: it also asks a name
+    assert [f.variable for f in screen.fields] == ["name", "named_door"]
+    assert [len(f.choices) for f in screen.fields[1:]] == [0 if empty else 2]
+    if empty:
+        assert s.get("door") is None
+        assert type(s.get("doors")).__name__ == "DADict" and s.get("doors").gathered
+        assert type(s.get("villains")).__name__ == "DAList" and s.get("villains").gathered
+        assert len(s.get("doors")) == len(s.get("villains")) == 0
+    else:
+        screen = s.answer(name="Ann", named_door="Door 1")
+        assert screen.question == "door Door 2, doors True 2, villains True\n0, Ann Door 1"
