@@ -341,6 +341,11 @@ class Evaluation:
             raise CircularityError(
                 f"Infinite loop: {name} already looked for, where stack is " + ", ".join(chain),
                 *self._where(), chain=chain)
+        if self.interview.features.get("use catchall") is True and not name.endswith(".value"):
+            from .catchall import DACatchAll      # ENGINE §3.3 step 5
+            self._assign(name, DACatchAll(name))
+            self._pop_event(name)
+            return CONTINUE
         where = self._where()
         raise MissingVariableError(
             f"Interview has an error.  There was a reference to a variable '{name}' that could not "

@@ -311,7 +311,8 @@ def nice_number(number: Any, capitalize_it: bool = False) -> str:
 
 
 def currency(amount: Any, decimals: bool = True, symbol: str = "$") -> str:
-    value_ = float(amount or 0)
+    # float() first, never bool(): a DACatchAll learns it is a number (context 'float')
+    value_ = 0.0 if amount is None or (isinstance(amount, str) and not amount) else float(amount)
     return f"{symbol}{value_:,.2f}" if decimals else f"{symbol}{value_:,.0f}"
 
 

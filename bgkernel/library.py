@@ -19,9 +19,9 @@ def names() -> dict[str, Any]:
     global _NAMES
     if _NAMES is not None:
         return _NAMES
-    from . import compat, dates, geography, objects, urls, words
+    from . import catchall, compat, dates, geography, objects, urls, words
     table: dict[str, Any] = dict(compat.STDLIB_NAMES)
-    for module in (objects, dates, geography, words, urls, functions):   # the last one wins
+    for module in (objects, catchall, dates, geography, words, urls, functions):  # the last wins
         for name in getattr(module, "__all__", ()):
             table[name] = getattr(module, name)
     table["DAError"] = DAError
