@@ -55,7 +55,8 @@ def plan_answer(screen: Screen, values: dict[str, Any]) -> Submission:
             raise SessionError(f"{name!r} is not asked on this screen; it asks for "
                                f"{', '.join(screen.variables) or 'nothing (press a button)'}")
         given[key] = val
-    input_fields = [f for f in screen.fields if f.variable and f.enabled and f.datatype != "note"]
+    input_fields = [f for f in screen.fields if f.variable and f.enabled and f.datatype != "note"
+                    and not _hidden(f, screen, given)]
     if input_fields:
         by_variable: dict[str, list[ScreenField]] = {}
         for fld in input_fields:
@@ -82,6 +83,36 @@ def plan_answer(screen: Screen, values: dict[str, Any]) -> Submission:
         return sub
     raise SessionError("this screen has no fields to answer; press one of its buttons: "
                        + ", ".join(b.label for b in screen.buttons))
+
+
+def _hidden(fld: ScreenField, screen: Screen, given: dict[str, Any]) -> bool:
+    """A field the browser hides (``show if``/``hide if`` on another field's value, ENGINE
+    §5.5): it is not submitted, so nothing is written for it.  The other field holds what
+    was given for it, else what it shows."""
+    rule, hide = (fld.show_if, False) if fld.show_if is not None else (fld.hide_if, True)
+    if isinstance(rule, str):
+        other, wanted = rule, True
+    elif isinstance(rule, dict) and "variable" in rule:
+        other, wanted = str(rule["variable"]), rule.get("is")
+    else:
+        return False                      # none, or `code` (decided when the screen was made)
+    source = next((f for f in screen.fields if f is not fld and other in (f.variable, f.generic)),
+                  None)
+    if source is None:
+        return False
+    value = given[source.variable] if source.variable in given else (
+        source.value if source.value is not None else source.default)
+    return _browser_equal(value, wanted) == hide
+
+
+def _browser_equal(value: Any, wanted: Any) -> bool:
+    """docassemble's comparison in the browser: booleans and None by meaning, else as text."""
+    if isinstance(wanted, bool):
+        return str(value).lower() == str(wanted).lower()
+    if wanted is None:
+        return value is None or value in ("", "None")
+    label = getattr(value, "instanceName", value)
+    return str(label) == str(wanted)
 
 
 def _plan_variable(sub: Submission, fields: list[ScreenField], given: dict[str, Any]) -> None:

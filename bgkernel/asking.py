@@ -78,7 +78,7 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
         attachments = documents.for_question(ev, block)
     return Screen(
         kind="question", question=question, subquestion=subquestion, under=under, help=help_text,
-        pre=_render(block.pre, ns), post=_render(block.post, ns),
+        pre=_render(block.pre, ns), post=_render(block.post, ns), script=_render(block.script, ns),
         fields=tuple(fields), buttons=tuple(buttons), question_type=qtype,
         event=block.events[0] if block.events else None,
         reload=reload_seconds(block.reload, ns) if block.reload is not None else None,
@@ -160,10 +160,15 @@ def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenFie
     if isinstance(fld.show_if, dict) and "code" in fld.show_if:
         if not eval(str(fld.show_if["code"]).strip(), ns):  # noqa: S307
             return None
+    if isinstance(fld.hide_if, dict) and "code" in fld.hide_if:
+        if eval(str(fld.hide_if["code"]).strip(), ns):  # noqa: S307
+            return None
     variable = substitute(fld.variable, iterators, ns)
     options = None
     if fld.choices is not None:
         options = tuple(choice_options(ev, fld.choices))
+        if fld.datatype.startswith("object") and not isinstance(fld.choices, Expr):
+            options = tuple(_object_option(o, ns) for o in options)
         if fld.exclude is not None:
             excluded = fld.exclude.run(ns)
             excluded = set(map(str, excluded if isinstance(excluded, (list, tuple, set)) else [excluded]))
@@ -183,8 +188,19 @@ def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenFie
         value=value, hint=_render(fld.hint, ns) or None, help=_render(fld.help, ns) or None,
         minimum=_limit(fld.minimum, ns), maximum=_limit(fld.maximum, ns), generic=fld.variable,
         enabled=not disabled, js_enable_if=fld.js_enable_if, show_if=fld.show_if,
+        hide_if=fld.hide_if,
         none_of_the_above=(fld.none_of_the_above.render(ns) if isinstance(fld.none_of_the_above, Text)
                            else fld.none_of_the_above))
+
+
+def _object_option(option: Option, ns: dict) -> Option:
+    """An object field's listed choice names an object: the object is the value, and its
+    text the label unless the choice gave one."""
+    if not isinstance(option.value, str):
+        return option
+    found = eval(option.value.strip(), ns)  # noqa: S307 -- an undefined one is sought
+    label = str(found) if option.label == option.value else option.label
+    return Option(found, label, option.help, option.default)
 
 
 def _limit(value: Any, ns: dict) -> Any:

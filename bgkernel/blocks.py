@@ -120,6 +120,7 @@ class QuestionBlock(Block):
     post: Text | None = None
     right: Text | None = None
     help: Text | None = None
+    script: Text | None = None            # HTML put on the page (``<script>``), Mako first
     fields: tuple[Field, ...] = ()
     variable: str | None = None           # the `field:` / `yesno:` / `signature:` variable
     choices: tuple[Choice, ...] | Expr = ()
@@ -199,6 +200,8 @@ class DataBlock(Block):
     data: Any = None
     from_code: bool = False
     table: bool = False
+    use_objects: Any = False              # False, True or "objects" (see data_objects.py)
+    gathered: bool = True
 
     kind = "data"
 

@@ -13,6 +13,9 @@ _INTERNAL_FILES.add(__file__)
 class DADict(_Gatherer):
     """A dict gathered by asking ``new_item_name`` (and the value) per new key (§7.4)."""
 
+    def _new_item_init_callback(self) -> None:
+        """Runs when gathering made the item ``new_item_name`` (subclasses fill it in)."""
+
     def _new_elements(self) -> dict:
         return {}
 
@@ -189,6 +192,7 @@ class DADict(_Gatherer):
         while more():
             if item_object_type is not None:
                 self.initializeObject(self.new_item_name, item_object_type, **params)
+                self._new_item_init_callback()
                 self._drop_another()
                 self.delattr("new_item_name", "new_item_value")
                 self._validate(item_object_type, complete_attribute)

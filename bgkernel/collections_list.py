@@ -210,10 +210,52 @@ class _Gatherer(GroupWords, DAObject):
 
 
 class DAList(_Gatherer):
-    """A list gathered by asking ``there_are_any``, the items and ``there_is_another``."""
+    """A list gathered by asking ``there_are_any``, the items and ``there_is_another``.
+
+    ``ask_object_type=True``: each new item's class is asked as ``<list>.new_object_type``
+    (a class, or ``Class.using(...)``) while the item stands as None."""
+
+    def init(self, *pargs, **kwargs) -> None:
+        self.ask_object_type = bool(kwargs.pop("ask_object_type", False))
+        super().init(*pargs, **kwargs)
 
     def _new_elements(self) -> list:
         return []
+
+    def _asks_type(self) -> bool:
+        return bool(self.__dict__.get("ask_object_type"))
+
+    def _new_type(self) -> tuple[Any, dict]:
+        """``new_object_type`` (sought when undefined) as a class and its keywords."""
+        cls, params = _split_type(self.new_object_type)
+        if not isinstance(cls, type):
+            raise DAError("new_object_type must be an object type")
+        return cls, params
+
+    def current_index(self) -> int:
+        """The index of the last item (the one being gathered), 0 when there is none."""
+        return max(len(self.elements) - 1, 0)
+
+    def _gather_types(self, item_object_type, complete_attribute):
+        if item_object_type is None and self._asks_type():
+            return None, {}, (self.complete_attribute if complete_attribute is None
+                              else complete_attribute)
+        return super()._gather_types(item_object_type, complete_attribute)
+
+    def _validate(self, object_type, complete_attribute) -> None:
+        if self._asks_type():
+            for index, item in enumerate(self.elements):
+                if item is None:
+                    cls, params = self._new_type()
+                    self.elements[index] = cls(self._item_name(index), **params)
+                attributes = self._complete_attributes(complete_attribute)
+                if attributes:
+                    for attribute in attributes:
+                        _complex_getattr(self.elements[index], attribute)
+                else:
+                    str(self.elements[index])
+            self.delattr("new_object_type")
+        super()._validate(object_type, complete_attribute)
 
     def _add_elements(self, elements, set_instance_name: bool = False) -> None:
         self.append(*elements, set_instance_name=set_instance_name)
@@ -230,7 +272,9 @@ class DAList(_Gatherer):
     def appendObject(self, object_type=None, *pargs, **kwargs):
         """Append a new object named ``<list>[n]`` (of ``object_type`` or the list's type)."""
         cls, params = _split_type(object_type)
-        if cls is None:
+        if cls is None and self._asks_type():
+            cls, params = self._new_type()
+        elif cls is None:
             cls, params = self.object_type or DAObject, dict(self.object_type_parameters)
         item = cls(self._item_name(len(self.elements)), *pargs, **{**params, **kwargs})
         self.elements.append(item)
@@ -270,8 +314,10 @@ class DAList(_Gatherer):
         self._after_removal()
 
     def clear(self) -> None:
+        """Empty the list; unlike pop() and remove(), ``there_are_any`` stays (a code block
+        may clear a list, refill it and say there are some)."""
         self.elements = []
-        self._after_removal()
+        self.delattr("_necessary_length")
 
     def _after_removal(self) -> None:
         self._reset_instance_names()
@@ -293,7 +339,7 @@ class DAList(_Gatherer):
         except IndexError:
             if self.auto_gather and "gathered" in self.__dict__ and not self.__dict__.get("_appending_allowed"):
                 raise IndexError("list index out of range") from None
-            if self.object_type is None:
+            if self.object_type is None and not self._asks_type():
                 raise DAIndexError(f"name '{self._item_name(index)}' is not defined") from None
             self._fill_up_to(index)
             return self.elements[index]
@@ -317,7 +363,7 @@ class DAList(_Gatherer):
         if needed > 10:
             raise DAError(f"Attempt to fill up {self.instanceName} with more than 10 items")
         for _ in range(max(needed, 0)):
-            if self.object_type is None:
+            if self.object_type is None or self._asks_type():
                 self.elements.append(None)
             else:
                 self.appendObject()

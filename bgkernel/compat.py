@@ -38,7 +38,8 @@ from typing import Any
 
 from .objects import DAList, DAObject, Individual
 
-__all__ = ["install", "uninstall", "STDLIB_NAMES", "PartyList", "Court", "Case", "Document"]
+__all__ = ["install", "uninstall", "STDLIB_NAMES", "PartyList", "Court", "Case", "Document",
+           "LegalFiling"]
 
 # Standard-library names docassemble.base.util re-exports (interviews use ``json.dumps``).
 STDLIB_NAMES: dict[str, Any] = {"json": json, "re": re, "chain": chain}
@@ -89,6 +90,9 @@ class Case(DAObject):
                 found.extend(p for p in val if not any(p is q for q in found))
         return found
 
+    def case_id_in_caption(self, **kwargs) -> str:
+        return "Case No. " + str(self.case_id)
+
     def __str__(self) -> str:
         return str(self.case_id)
 
@@ -100,12 +104,41 @@ class Document(DAObject):
         return str(self.title)
 
 
+class LegalFiling(Document):
+    """A document filed in a ``case``; ``caption()`` is its case caption (docassemble markup)."""
+
+    def caption(self) -> str:
+        from .functions import comma_and_list
+        case = self.case
+        case.firstParty.gather()
+        if not case.is_solo_action:
+            case.secondParty.gather()
+        out = "[BOLDCENTER] " + case.court.in_the_court(legalfiling=self, case=case) + "\n\n"
+        out += "[BEGIN_CAPTION]"
+        if case.action_type == "in re":
+            out += "In re "
+        out += comma_and_list(case.firstParty.elements, comma_string=",[NEWLINE]",
+                              before_and=" ", after_and="[NEWLINE]") + ",[NEWLINE]"
+        if case.action_type != "in re":
+            out += "[TAB][TAB]" + case.firstParty.as_noun().capitalize() + "[NEWLINE] "
+        if not case.is_solo_action:
+            out += "[SKIPLINE][TAB]v. [NEWLINE][SKIPLINE] "
+            out += comma_and_list(case.secondParty.elements, comma_string=",[NEWLINE]",
+                                  before_and=" ", after_and="[NEWLINE]") + ",[NEWLINE]"
+            out += "[TAB][TAB]" + case.secondParty.as_noun().capitalize()
+        out += "[VERTICAL_LINE]" + case.case_id_in_caption(legalfiling=self) + "[END_CAPTION]\n\n"
+        if self.title is not None:
+            out += "[BOLDCENTER] " + str(self.title).upper() + "\n"
+        return out
+
+
 # --- the modules --------------------------------------------------------------------------------
 
 _PACKAGES = ("docassemble", "docassemble.base", "us")
 _MODULES = ("docassemble.base.util", "docassemble.base.core", "docassemble.base.functions",
             "docassemble.base.legal", "docassemble.base.mermaid", "us.states")
-_LEGAL = {"PartyList": PartyList, "Court": Court, "Case": Case, "Document": Document}
+_LEGAL = {"PartyList": PartyList, "Court": Court, "Case": Case, "Document": Document,
+          "LegalFiling": LegalFiling}
 
 
 def _names(fullname: str) -> dict[str, Any]:

@@ -54,7 +54,7 @@ class DAEmailRecipient(DAObject):
         if self.__dict__.get("empty"):
             return ""
         name = str(self.__dict__.get("name") or "")
-        address = str(self.__dict__.get("address") or "")
+        address = str(self.address)        # sought when undefined (what gathering asks)
         if not address:
             return name or "EMAIL NOT DEFINED"
         ctx = current_or_none()

@@ -108,7 +108,7 @@ class Evaluation:
             return
         self.prepared = True
         ns = self.ns
-        library.install(ns)
+        library.install(ns, suppress=bool(self.interview.metadata.get("suppress loading util")))
         internal = self.internal
         internal["tracker"] = internal.get("tracker", 0) + 1
         internal.setdefault("answered", set())
@@ -135,9 +135,11 @@ class Evaluation:
                 ns[module.lstrip(".").split(".")[-1]] = local_module(self.interview, module)
             else:
                 exec(f"import {module}", ns)  # noqa: S102
+        suppressed = bool(self.interview.metadata.get("suppress loading util"))
         for module in self.interview.modules:
-            if module.lstrip(".") in ("docassemble.base.util", "docassemble.base.functions"):
-                continue
+            if not suppressed and module.lstrip(".") in ("docassemble.base.util",
+                                                          "docassemble.base.functions"):
+                continue                 # already there: the library is every namespace's
             if module.startswith("."):
                 found = local_module(self.interview, module)
                 names = getattr(found, "__all__", None) or [n for n in vars(found) if not n.startswith("_")]
@@ -462,7 +464,14 @@ class Evaluation:
                 table.empty_message, table.file, table.line = spec["empty message"], spec["file"], spec["line"]
                 self._assign(block.variable, table)
             elif isinstance(block, DataBlock):
-                value = data_value(block.data, self.ns) if block.from_code else render_data(block.data, self.ns)
+                objects = block.use_objects == "objects"
+                value = (data_value(block.data, self.ns, objects) if block.from_code
+                         else render_data(block.data, self.ns))
+                if block.use_objects:
+                    from .data_objects import objects_from_data, objects_from_structure
+                    make = objects_from_data if objects else objects_from_structure
+                    value = make(value, substitute(block.variable, iterators, self.ns),
+                                 block.gathered)
                 self._assign(block.variable, value)
             elif isinstance(block, AttachmentBlock):
                 for spec in block.attachments:

@@ -71,13 +71,17 @@ def names_for(name: str, iterators: dict[str, str]) -> set[str]:
     return names
 
 
-def data_value(data: Any, ns: dict) -> Any:
+def data_value(data: Any, ns: dict, objects: bool = False) -> Any:
+    """``data from code``: each string is an expression -- except, with ``use objects:
+    objects``, the ``object`` and ``module`` names of a dict that describes an object."""
     if isinstance(data, str):
         return eval(data, ns)  # noqa: S307
     if isinstance(data, list):
-        return [data_value(v, ns) for v in data]
+        return [data_value(v, ns, objects) for v in data]
     if isinstance(data, dict):
-        return {k: data_value(v, ns) for k, v in data.items()}
+        from .data_objects import describes_object
+        names = ("object", "module") if objects and describes_object(data) else ()
+        return {k: v if k in names else data_value(v, ns, objects) for k, v in data.items()}
     return data
 
 

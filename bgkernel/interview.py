@@ -185,12 +185,19 @@ def _ordered(blocks: list[Block], before: list[tuple[str, str]]) -> list[Block]:
 
 
 def _setting(interview: Interview, block: SettingsBlock) -> None:
-    value = block.value
-    if block.setting == "metadata":
+    """Every setting the block holds (``metadata`` and ``modules`` may share one block)."""
+    from .reader import SETTINGS
+    keys = [k for k in SETTINGS if k in block.extra] if block.setting in SETTINGS else []
+    for key in keys or [block.setting]:
+        _apply_setting(interview, block, key, block.extra.get(key, block.value))
+
+
+def _apply_setting(interview: Interview, block: SettingsBlock, setting: str, value) -> None:
+    if setting == "metadata":
         if not isinstance(value, dict):
             raise BlockError("'metadata' must be a dictionary", block.file, block.line)
         interview.metadata.update(value)
-    elif block.setting == "features":
+    elif setting == "features":
         if not isinstance(value, dict):
             raise BlockError("'features' must be a dictionary", block.file, block.line)
         interview.features.update(value)
@@ -198,11 +205,11 @@ def _setting(interview: Interview, block: SettingsBlock) -> None:
         if interval is not None and (not isinstance(interval, int) or (0 < interval < 1000)):
             raise BlockError("'checkin interval' must be a whole number of milliseconds, "
                              "0 or at least 1000", block.file, block.line)
-    elif block.setting in ("modules", "imports", "reset"):
+    elif setting in ("modules", "imports", "reset"):
         items = value if isinstance(value, list) else [value]
         target = {"modules": interview.modules, "imports": interview.imports,
-                  "reset": interview.resets}[block.setting]
+                  "reset": interview.resets}[setting]
         target.extend(str(v) for v in items)
-    elif block.setting == "default role":
+    elif setting == "default role":
         roles = value if isinstance(value, list) else [value]
         interview.default_role = tuple(str(r) for r in roles)

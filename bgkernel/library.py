@@ -19,9 +19,10 @@ def names() -> dict[str, Any]:
     global _NAMES
     if _NAMES is not None:
         return _NAMES
-    from . import catchall, compat, dates, geography, objects, urls, words
+    from . import catchall, compat, dates, finance, geography, objects, urls, words
     table: dict[str, Any] = dict(compat.STDLIB_NAMES)
-    for module in (objects, catchall, dates, geography, words, urls, functions):  # the last wins
+    for module in (objects, finance, catchall, dates, geography, words, urls,
+                   functions):                                            # the last one wins
         for name in getattr(module, "__all__", ()):
             table[name] = getattr(module, name)
     table["DAError"] = DAError
@@ -69,12 +70,25 @@ def builtins_dict() -> dict[str, Any]:
     return _BUILTINS
 
 
-def install(ns: dict) -> None:
+_PLAIN: dict[str, Any] | None = None
+
+
+def install(ns: dict, suppress: bool = False) -> None:
     """Make the library visible to an interview namespace.
 
     The names live in the namespace's ``__builtins__`` rather than in the namespace
     itself, so the answers hold only the interview's own variables (and a name the
-    interview defines simply shadows the library's)."""
+    interview defines simply shadows the library's).  ``suppress`` (metadata ``suppress
+    loading util``): Python's builtins only, as docassemble then imports nothing."""
+    global _PLAIN
+    if suppress:
+        if _PLAIN is None:
+            import builtins
+            from . import compat
+            compat.install()
+            _PLAIN = dict(builtins.__dict__)
+        ns["__builtins__"] = _PLAIN
+        return
     ns["__builtins__"] = builtins_dict()
 
 

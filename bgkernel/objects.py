@@ -33,7 +33,7 @@ from .grammar import ObjectWords
 
 __all__ = [
     "DAObject", "DAObjectPlusParameters", "DAEmpty", "DAList", "DADict", "DAOrderedDict",
-    "DASet", "Name", "IndividualName", "Person", "Individual", "Address", "Thing",
+    "DASet", "Name", "IndividualName", "Person", "Individual", "Address", "City", "Thing",
     "DALazyTemplate", "DAFile", "DAFileList", "DAFileCollection", "DAStaticFile", "Value",
     "PeriodicValue", "DALink",
 ]
@@ -414,7 +414,8 @@ class DAEmpty:
 # module's names (interview namespaces and pickles of older stores find them here).
 from .collections_list import DAList  # noqa: E402
 from .collections_dict import DADict, DAOrderedDict, DASet  # noqa: E402
-from .people import Address, DALink, Individual, IndividualName, Name, PeriodicValue, Person, Thing, Value  # noqa: E402
+from .people import (Address, City, DALink, Individual, IndividualName, Name,  # noqa: E402
+                     PeriodicValue, Person, Thing, Value)
 from .lazytemplate import DALazyTemplate  # noqa: E402
 
 # The file objects live in files.py, which imports this module; re-exported lazily here.

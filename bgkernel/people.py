@@ -79,11 +79,14 @@ class Address(DAObject):
     """A postal address: address, unit, city, state, zip.  ``str()`` is one line."""
 
     def on_one_line(self, include_unit: bool = True) -> str:
-        text = str(self.address)
-        unit = getattr(self, "unit", "")
-        if include_unit and unit:
-            text += f", {unit}"
-        text += f", {self.city}"
+        if self.__dict__.get("city_only"):
+            text = str(self.city)
+        else:
+            text = str(self.address)
+            unit = getattr(self, "unit", "")
+            if include_unit and unit:
+                text += f", {unit}"
+            text += f", {self.city}"
         if getattr(self, "state", ""):
             text += f", {self.state}"
         if getattr(self, "zip", ""):
@@ -101,6 +104,8 @@ class Address(DAObject):
         return f"Unit {unit}"
 
     def line_one(self, **kwargs) -> str:
+        if self.__dict__.get("city_only"):
+            return ""
         unit = self.formatted_unit()
         return str(self.address) + (f", {unit}" if unit else "")
 
@@ -114,6 +119,8 @@ class Address(DAObject):
 
     def block(self, **kwargs) -> str:
         """The address on lines joined by docassemble's `` [NEWLINE] `` markup."""
+        if self.__dict__.get("city_only"):
+            return self.line_two()
         unit = self.formatted_unit()
         lines = [str(self.address)] + ([unit] if unit else []) + [self.line_two()]
         return " [NEWLINE] ".join(lines)
@@ -137,6 +144,14 @@ class Address(DAObject):
 
     def __str__(self) -> str:
         return self.on_one_line()
+
+
+class City(Address):
+    """An address of which only the city (state, zip) is known: ``city_only`` is True."""
+
+    def init(self, *pargs, **kwargs) -> None:
+        self.city_only = True
+        super().init(*pargs, **kwargs)
 
 
 class Person(PersonWords, DAObject):

@@ -336,8 +336,17 @@ def _data(ctx: _Ctx, data: dict, common: dict) -> DataBlock:
         raise ctx.error("a 'data' block needs 'variable name'", "data")
     var = str(data["variable name"]).strip()
     from_code = "data from code" in data
+    use_objects = data.get("use objects", False)
+    if isinstance(use_objects, str) and use_objects.strip().lower() == "objects":
+        use_objects = "objects"
+    elif not isinstance(use_objects, bool):
+        raise ctx.error("'use objects' is True, False or objects", "use objects")
+    gathered = data.get("gathered", True)
+    if not isinstance(gathered, bool):
+        raise ctx.error("'gathered' is True or False here", "gathered")
     return DataBlock(**_with_defines(common, ctx, data, [var]), variable=var,
-                     data=data.get("data from code" if from_code else "data"), from_code=from_code)
+                     data=data.get("data from code" if from_code else "data"), from_code=from_code,
+                     use_objects=use_objects, gathered=gathered)
 
 
 def _attachments(ctx: _Ctx, data: dict) -> tuple[Attachment, ...]:
@@ -429,7 +438,7 @@ def _question(ctx: _Ctx, data: dict, common: dict) -> QuestionBlock:
     for key in ("attachment code", "attachments code"):
         if key in data:
             kw["attachment_code"] = ctx.expr(data[key], key)
-    for key in ("subquestion", "under", "pre", "post", "right", "help"):
+    for key in ("subquestion", "under", "pre", "post", "right", "help", "script"):
         if key in data and not isinstance(data[key], dict):
             kw[key] = ctx.text(data[key], key)
     if isinstance(data.get("help"), dict):

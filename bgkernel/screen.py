@@ -41,7 +41,8 @@ class ScreenField:
     generic: str | None = None        # the name as written in the YAML (x., [i])
     enabled: bool = True
     js_enable_if: str | None = None
-    show_if: Any = None
+    show_if: Any = None               # decided in the browser: another field's value
+    hide_if: Any = None
     none_of_the_above: Any = True      # checkboxes: False, True or its label
 
 
@@ -85,6 +86,7 @@ class Screen:
     help: str = ""
     pre: str = ""
     post: str = ""
+    script: str = ""                  # the question's `script:` (HTML for the page), rendered
     fields: tuple[ScreenField, ...] = ()
     buttons: tuple[Button, ...] = ()
     question_type: str | None = None

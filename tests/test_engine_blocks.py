@@ -534,3 +534,115 @@ def test_def_and_usedefs_errors_name_the_line(sim, source, message, line):
     with pytest.raises(bgkernel.InterviewError, match=message) as info:
         sim.load(source)
     assert info.value.line == line
+
+
+USE_OBJECTS = """
+variable name: shelf
+use objects: objects
+data from code:
+  object: Thing
+  module: docassemble.base.util
+  item:
+    name:
+      object: Name
+      item:
+        text: |
+          "rocks"
+    size: 4 * 2
+---
+variable name: crowd
+use objects: objects
+data:
+  object: Individual
+  items:
+    - name:
+        object: IndividualName
+        item:
+          first: Ann
+    - name:
+        object: IndividualName
+        item:
+          first: Bob
+---
+variable name: plan
+use objects: True
+data:
+  fruit: [apple, pear]
+  owner:
+    first: Ann
+---
+mandatory: True
+question: |
+  ${ shelf } ${ shelf.size } ${ shelf.name.instanceName } | ${ crowd } ${ crowd[1].instanceName }
+  | ${ plan['fruit'] } ${ plan['owner'].instanceName } ${ type(plan).__name__ }
+"""
+
+
+def test_use_objects_builds_the_objects_the_data_describes(sim):
+    """`use objects: objects`: dicts with `object` and `item`/`items` become those objects
+    (`object`/`module` are names even in `data from code`); `use objects: True` makes
+    DADicts and DALists.  Everything is named after the variable."""
+    s = start(sim, USE_OBJECTS)
+    assert s.screen.question == ("rocks 8 shelf.name | Ann and Bob crowd[1]\n"
+                                 "| apple and pear plan['owner'] DADict")
+
+
+def test_use_objects_must_be_true_false_or_objects(sim):
+    import bgkernel
+    with pytest.raises(bgkernel.InterviewError, match="'use objects' is True, False or objects"):
+        sim.load("variable name: x\nuse objects: sometimes\ndata: [1]\n")
+
+
+def test_script_is_rendered_with_the_screen_and_seeks_what_it_needs(sim):
+    s = start(sim, """
+mandatory: True
+question: Chart
+script: |
+  <script>draw(${ count });</script>
+---
+question: How many?
+fields:
+  - Count: count
+    datatype: integer
+""")
+    assert s.screen.question == "How many?"                # the script needs `count`
+    screen = s.answer(count=3)
+    assert screen.question == "Chart" and screen.script.strip() == "<script>draw(3);</script>"
+
+
+def test_suppress_loading_util_and_several_settings_in_one_block(sim):
+    """`suppress loading util`: the library is not there unless a `modules` entry imports
+    it; `metadata` and `modules` in one block both count."""
+    bare = start(sim, """
+metadata:
+  suppress loading util: True
+---
+code: |
+  try:
+    Individual
+    defined_here = True
+  except NameError:
+    defined_here = False
+---
+mandatory: True
+question: ${ defined_here }
+""")
+    assert bare.screen.question == "False"
+    imported = start(sim, """
+metadata:
+  suppress loading util: True
+modules:
+  - docassemble.base.util
+---
+objects:
+  - client: Individual
+---
+mandatory: True
+question: Hello ${ client.name.first }
+---
+question: Name?
+fields:
+  - First: client.name.first
+""")
+    assert imported.screen.question == "Name?"
+    assert imported.answer(**{"client.name.first": "Ann"}).question == "Hello Ann"

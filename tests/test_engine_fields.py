@@ -372,3 +372,60 @@ def test_a_question_with_nothing_to_choose_from_is_not_asked(sim, empty):
     else:
         screen = s.answer(name="Ann", named_door="Door 1")
         assert screen.question == "door Door 2, doors True 2, villains True\n0, Ann Door 1"
+
+
+OBJECT_CHOICES = """
+objects:
+  - hero: Individual
+  - rival: Individual
+---
+code: |
+  hero.name.first = "Harry"
+  rival.name.first = "Tom"
+---
+question: Who is the villain?
+fields:
+  - The villain: villain
+    datatype: object
+    default: rival
+    choices:
+      - hero
+      - rival
+  - Why: why
+    show if:
+      variable: villain
+      is: hero
+  - Sure?: sure
+    datatype: yesno
+  - Certainty: certainty
+    datatype: integer
+    show if: sure
+  - Doubts: doubts
+    hide if: sure
+---
+mandatory: True
+question: ${ villain } (${ why if defined('why') else "no reason" })
+"""
+
+
+def test_listed_object_choices_are_the_objects_named(sim):
+    """An object field's listed choices are names of objects: the object is the value and
+    its text the label; the answer may name it."""
+    s = start(sim, OBJECT_CHOICES)
+    field = s.screen.fields[0]
+    assert [o.label for o in field.choices] == ["Harry", "Tom"]
+    assert field.default == "rival"
+    screen = s.answer(villain="rival", sure=False, doubts="some")
+    assert screen.question == "Tom (no reason)"
+    assert s.get("villain").instanceName == "rival"
+
+
+def test_fields_the_browser_hides_are_neither_required_nor_set(sim):
+    """`show if` on another field's value (`variable`/`is`, or a yes/no field's name) and
+    `hide if` are decided in the browser: a hidden field is not submitted."""
+    s = start(sim, OBJECT_CHOICES)
+    screen = s.answer(villain="hero", sure=True)              # why, certainty shown: required
+    assert set(screen.errors) == {"why", "certainty"}
+    screen = s.answer(villain="hero", why="jealous", sure=True, certainty=3, doubts="ignored")
+    assert screen.question == "Harry (jealous)"
+    assert s.get("certainty") == 3 and s.get("doubts") is None    # hidden: not written

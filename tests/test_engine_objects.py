@@ -158,3 +158,71 @@ def test_list_methods_in_text(sim, expression, expected):
     s = _through_people(sim)
     s.press("No")
     assert str(s.get(expression)) == expected
+
+
+MIXED = """
+objects:
+  - places: DAList.using(there_are_any=True, ask_object_type=True)
+  - recipients: DAEmailRecipientList.using(there_are_any=True)
+  - things: DAList.using(object_type=Thing)
+---
+code: |
+  things.clear()
+  things.appendObject(name="apple pie")
+  things.there_are_any = True
+---
+question: Is the ${ ordinal(places.current_index()) } place a city?
+yesno: is_city
+---
+code: |
+  places.new_object_type = City if is_city else Address
+  undefine("is_city")
+---
+question: The ${ ordinal(i) } address
+fields:
+  - Address: places[i].address
+  - City: places[i].city
+---
+question: The ${ ordinal(i) } city
+fields:
+  - City: places[i].city
+  - State: places[i].state
+---
+question: Another place?
+yesno: places.there_is_another
+---
+question: The ${ ordinal(i) } e-mail address
+fields:
+  - E-mail: recipients[i].address
+    datatype: email
+---
+question: Another recipient?
+yesno: recipients.there_is_another
+---
+question: Besides ${ things }, anything else?
+yesno: things.there_is_another
+---
+mandatory: True
+question: |
+  ${ " ".join(type(place).__name__ for place in places) },
+  ${ len(recipients) } (${ recipients[0].address }), ${ things }
+"""
+
+
+def test_ask_object_type_recipients_and_a_list_a_code_block_refills(sim):
+    """`ask_object_type`: each new item's class is asked (`new_object_type`) while the item
+    stands as None; a DAEmailRecipient asks for its address when shown; clear() keeps
+    `there_are_any` for the code that refills the list."""
+    s = start(sim, MIXED)
+    assert s.screen.question == "Is the first place a city?"
+    assert s.answer(is_city=True).question == "The first city"
+    assert s.answer(**{"places[0].city": "Lyon", "places[0].state": "RA"}).question == "Another place?"
+    assert s.answer(**{"places.there_is_another": True}).question == "Is the second place a city?"
+    assert s.answer(is_city=False).question == "The second address"
+    s.answer(**{"places[1].address": "1 Main St", "places[1].city": "Paris"})
+    assert s.answer(**{"places.there_is_another": False}).question == "The first e-mail address"
+    s.answer(**{"recipients[0].address": "a@example.com"})
+    assert s.answer(**{"recipients.there_is_another": False}).question == \
+        "Besides apple pie, anything else?"
+    screen = s.answer(**{"things.there_is_another": False})
+    assert screen.question == "City Address,\n1 (a@example.com), apple pie"

@@ -216,8 +216,11 @@ def test_list_api():
     xs.extend(["d"])
     assert xs.elements == ["b", "d"] and xs == ["b", "d"]
     assert xs.union(["z"]).elements == {"b", "d", "z"}
-    xs.clear()
-    assert xs.there_are_any is False
+    xs.clear()                       # as docassemble's: only the items go
+    assert xs.elements == [] and xs.there_are_any is True
+    ys = DAList("ys", elements=["only"])
+    ys.pop()                         # taking the last item out says there are none
+    assert ys.there_are_any is False
     xs.reset_gathered()
     assert not hasattr(xs, "gathered") and xs.number_gathered() == 0
 
