@@ -79,6 +79,7 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
     return Screen(
         kind="question", question=question, subquestion=subquestion, under=under, help=help_text,
         pre=_render(block.pre, ns), post=_render(block.post, ns), script=_render(block.script, ns),
+        audio=_render(block.audio, ns).strip(), video=_render(block.video, ns).strip(),
         fields=tuple(fields), buttons=tuple(buttons), question_type=qtype,
         event=block.events[0] if block.events else None,
         reload=reload_seconds(block.reload, ns) if block.reload is not None else None,

@@ -121,6 +121,9 @@ class QuestionBlock(Block):
     right: Text | None = None
     help: Text | None = None
     script: Text | None = None            # HTML put on the page (``<script>``), Mako first
+    section: Text | None = None           # the `nav` section this question belongs to
+    audio: Text | None = None             # `audio:` / `video:`: the media the screen plays
+    video: Text | None = None
     fields: tuple[Field, ...] = ()
     variable: str | None = None           # the `field:` / `yesno:` / `signature:` variable
     choices: tuple[Choice, ...] | Expr = ()

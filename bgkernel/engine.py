@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import library
@@ -120,6 +120,8 @@ class Evaluation:
                 if found is None:
                     found = internal[local] = new_local(local)
                 ns[local] = found
+        if self.interview.uses_nav:
+            self._install_nav()
         try:
             self._import_modules()
         except Exception as err:  # noqa: BLE001 -- a clear error naming the interview
@@ -127,6 +129,14 @@ class Evaluation:
                             self.interview.path or self.interview.name) from err
         for name in self.interview.undefined_each_pass:
             self.undefine(name)
+
+    def _install_nav(self) -> None:
+        from .navigation import DANav
+        nav = self.ns.get("nav")
+        if nav is None:
+            nav = self.ns["nav"] = DANav()
+        if isinstance(nav, DANav) and nav.sections is None:
+            nav.set_sections(self.interview.sections)
 
     def _import_modules(self) -> None:
         ns = self.ns
@@ -517,6 +527,12 @@ class Evaluation:
             for expr in block.need_post:
                 expr.run(self.ns)
             self._check_role(block)
+            nav = self.ns.get("nav")
+            if block.section is not None and hasattr(nav, "set_section"):
+                nav.set_section(block.section.render(self.ns).strip())
+                screen = replace(screen, section=nav.get_section(display=True))
+            elif hasattr(nav, "get_section") and nav.get_section() is not None:
+                screen = replace(screen, section=nav.get_section(display=True))
         return Result("question", asked=Asked(block, dict(iterators)), payload=screen)
 
     def _assign_unchosen(self, variable: str, datatype: str | None) -> None:

@@ -30,6 +30,7 @@ class Interview:
     imports: list[str] = field(default_factory=list)
     resets: list[str] = field(default_factory=list)
     default_role: tuple[str, ...] = ()
+    sections: list = field(default_factory=list)      # the `sections` block, for `nav`
     calls_process_action: bool = False
     index: dict[str, list[Block]] = field(default_factory=dict)
     generic_index: dict[str, dict[str, list[Block]]] = field(default_factory=dict)
@@ -44,6 +45,12 @@ class Interview:
 
     def defines(self, name: str) -> bool:
         return name in self.index
+
+    @functools.cached_property
+    def uses_nav(self) -> bool:
+        """Whether sessions need a ``nav``: the interview has sections or names ``nav``."""
+        import re
+        return bool(self.sections) or re.search(r"\bnav\b", self.source) is not None
 
     @functools.cached_property
     def undefined_each_pass(self) -> tuple[str, ...]:
@@ -193,7 +200,11 @@ def _setting(interview: Interview, block: SettingsBlock) -> None:
 
 
 def _apply_setting(interview: Interview, block: SettingsBlock, setting: str, value) -> None:
-    if setting == "metadata":
+    if setting == "sections":
+        if not isinstance(value, list):
+            raise BlockError("'sections' must be a list", block.file, block.line)
+        interview.sections = value
+    elif setting == "metadata":
         if not isinstance(value, dict):
             raise BlockError("'metadata' must be a dictionary", block.file, block.line)
         interview.metadata.update(value)

@@ -19,9 +19,9 @@ def names() -> dict[str, Any]:
     global _NAMES
     if _NAMES is not None:
         return _NAMES
-    from . import catchall, compat, dates, finance, geography, objects, urls, words
+    from . import catchall, compat, dastore, dates, finance, geography, objects, urls, words
     table: dict[str, Any] = dict(compat.STDLIB_NAMES)
-    for module in (objects, finance, catchall, dates, geography, words, urls,
+    for module in (objects, finance, catchall, dastore, dates, geography, words, urls,
                    functions):                                            # the last one wins
         for name in getattr(module, "__all__", ()):
             table[name] = getattr(module, name)

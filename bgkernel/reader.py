@@ -438,7 +438,8 @@ def _question(ctx: _Ctx, data: dict, common: dict) -> QuestionBlock:
     for key in ("attachment code", "attachments code"):
         if key in data:
             kw["attachment_code"] = ctx.expr(data[key], key)
-    for key in ("subquestion", "under", "pre", "post", "right", "help", "script"):
+    for key in ("subquestion", "under", "pre", "post", "right", "help", "script", "section",
+                "audio", "video"):
         if key in data and not isinstance(data[key], dict):
             kw[key] = ctx.text(data[key], key)
     if isinstance(data.get("help"), dict):

@@ -87,6 +87,9 @@ class Screen:
     pre: str = ""
     post: str = ""
     script: str = ""                  # the question's `script:` (HTML for the page), rendered
+    section: str | None = None        # the `nav` section the user is in (its title)
+    audio: str = ""                   # the `audio:` and `video:` texts, rendered
+    video: str = ""
     fields: tuple[ScreenField, ...] = ()
     buttons: tuple[Button, ...] = ()
     question_type: str | None = None

@@ -1,7 +1,7 @@
 """What interview code reaches through ``ctx.services``: the simulator's side.
 
 ``functions.py`` calls these for ``background_action``, ``set_save_status('ignore')``,
-``send_email``, ``interview_email`` and ``get_emails``.
+``send_email``, ``interview_email``, ``get_emails`` and ``DAStore`` (``kv``).
 """
 from __future__ import annotations
 
@@ -46,3 +46,8 @@ class Services:
     def get_emails(self, ctx: "RunContext", key: Any, index: Any) -> list:
         from .inbox import get_emails
         return get_emails(self.sim, ctx, key, index)
+
+    def kv(self, ctx: "RunContext", op: str, key: str, value: bytes | None = None) -> Any:
+        """A DAStore operation on the simulator's store (see :mod:`bgkernel.dastore`)."""
+        from .dastore import apply
+        return apply(self.sim.store, op, key, value)

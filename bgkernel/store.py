@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     multi_user INTEGER DEFAULT 0, allow_cron INTEGER DEFAULT 0, steps INTEGER DEFAULT 0);
 CREATE TABLE IF NOT EXISTS steps (
     session TEXT, idx INTEGER, data BLOB, modtime REAL, PRIMARY KEY (session, idx));
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS tasks (
     id TEXT PRIMARY KEY, session TEXT, action TEXT, notification TEXT, state TEXT,
     outcome BLOB, queued REAL, started REAL, finished REAL, output TEXT);
@@ -262,6 +263,26 @@ class Store:
     def exists(self, session_id: str) -> bool:
         return self.connection().execute("SELECT 1 FROM sessions WHERE id = ?",
                                          (session_id,)).fetchone() is not None
+
+    # --- DAStore: pickled values by key, across sessions -------------------------------------
+
+    def kv_get(self, key: str) -> bytes | None:
+        row = self.connection().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def kv_set(self, key: str, value: bytes) -> None:
+        with self.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, value))
+
+    def kv_delete(self, key: str) -> None:
+        with self.write() as conn:
+            conn.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+    def kv_keys(self, prefix: str) -> list[str]:
+        """The keys under ``prefix``, with the prefix taken off, sorted."""
+        rows = self.connection().execute(
+            "SELECT key FROM kv WHERE substr(key, 1, ?) = ? ORDER BY key", (len(prefix), prefix))
+        return [key[len(prefix):] for (key,) in rows]
 
     # --- tasks ------------------------------------------------------------------------------
 

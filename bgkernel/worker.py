@@ -14,7 +14,7 @@ from typing import Any
 
 from .context import RunContext, UserInfo, running
 from .engine import Evaluation, InterviewRuntimeError, NoEndpointError
-from .errors import InterviewError
+from .errors import DAError, InterviewError
 from .interview import Interview, load_interview
 from .store import load_answers
 from . import dates as _dates  # noqa: F401,E402 -- before any freeze: a class defined under
@@ -98,6 +98,21 @@ class WorkerServices:
     def get_emails(self, ctx: RunContext, key: Any, index: Any) -> list:
         from .inbox import emails_from_store
         return emails_from_store(ctx, key, index)
+
+    def kv(self, ctx: RunContext, op: str, key: str, value: bytes | None = None) -> Any:
+        """A DAStore operation, on a connection of this process to the store file."""
+        from .context import parent_only
+        from .dastore import apply
+        from .store import Store
+        parent_only("a DAStore")
+        path = ctx.extra.get("store_path")
+        if not path:
+            raise DAError("DAStore needs the simulator's store (no store_path in this context)")
+        store = Store(path)
+        try:
+            return apply(store, op, key, value)
+        finally:
+            store.close()
 
 
 def prepare_job(job: dict) -> None:

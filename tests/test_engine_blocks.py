@@ -646,3 +646,19 @@ fields:
 """)
     assert imported.screen.question == "Name?"
     assert imported.answer(**{"client.name.first": "Ann"}).question == "Hello Ann"
+
+
+def test_audio_and_video_are_rendered_with_the_screen(sim):
+    s = start(sim, """
+mandatory: True
+question: Listen
+audio: ${ clip }.mp3
+video: "[YOUTUBE ${ clip }]"
+---
+question: Which clip?
+fields:
+  - Clip: clip
+""")
+    assert s.screen.question == "Which clip?"
+    screen = s.answer(clip="intro")
+    assert (screen.audio, screen.video) == ("intro.mp3", "[YOUTUBE intro]")
