@@ -102,6 +102,9 @@ def _hidden(fld: ScreenField, screen: Screen, given: dict[str, Any]) -> bool:
         return False
     value = given[source.variable] if source.variable in given else (
         source.value if source.value is not None else source.default)
+    if source.variable == fld.variable and source.choices and source.variable in given and \
+            not any(_same(o.value, value) for o in source.choices):
+        return hide        # the "Other" box of a choice: a value no choice has was typed there
     return _browser_equal(value, wanted) == hide
 
 
@@ -208,6 +211,8 @@ def _plan_objects(sub: Submission, fld: ScreenField, raw: Any) -> None:
         raise datatypes.FieldError("Please enter a valid value.")
 
     if fld.datatype in ("object_checkboxes", "object_multiselect"):
+        if isinstance(raw, dict):                        # {choice: checked}, as for checkboxes
+            raw = [key for key, checked in raw.items() if checked]
         chosen = [] if raw in (None, "", [], "None") else list(raw) if isinstance(raw, (list, tuple, set)) else [raw]
         if not chosen and fld.required and not fld.none_of_the_above:
             raise datatypes.FieldError("This field is required.")
@@ -289,6 +294,19 @@ def _find_button(screen: Screen, wanted: Any) -> Button:
                        + (", ".join(repr(b.label) for b in screen.buttons) or "none"))
 
 
+def _live(chosen: Any, ns: dict) -> Any:
+    """The chosen object as it is in these answers (the screen's choice is a copy from the
+    answers the screen was made from): looked up by its name, as docassemble does."""
+    name = getattr(chosen, "instanceName", None)
+    if not isinstance(name, str) or not getattr(chosen, "has_nonrandom_instance_name", False):
+        return chosen
+    try:
+        found = eval(name, ns)  # noqa: S307 -- an instance name
+    except Exception:  # noqa: BLE001 -- not there (any more): the copy it is
+        return chosen
+    return found if type(found) is type(chosen) else chosen
+
+
 def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, str],
                      sub: Submission) -> None:
     """Set the variables (validation code and ``validate`` run first)."""
@@ -297,10 +315,11 @@ def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str
     ev.set_iterators(iterators)
     for var, val in sub.assignments:
         if isinstance(val, tuple) and len(val) == 2 and val[0] == "object":
-            val = val[1]
+            val = _live(val[1], ns)
         elif isinstance(val, tuple) and len(val) == 2 and val[0] == "objects":
             from .objects import DAList
-            val = DAList(var, elements=list(val[1]), auto_gather=False, gathered=True)
+            val = DAList(var, elements=[_live(v, ns) for v in val[1]], auto_gather=False,
+                         gathered=True)
         elif isinstance(val, tuple) and len(val) == 2 and val[0] == "files":
             from .files import DAFile, DAFileList
             files = DAFileList(var, auto_gather=False, gathered=True)

@@ -253,7 +253,27 @@ class DASet(_Gatherer):
 
     def union(self, other) -> DASet:
         self._trigger_gather()
-        return DASet(elements=self.elements | set(other))
+        return DASet(elements=self.elements | _setify(other))
+
+    def intersection(self, other) -> DASet:
+        self._trigger_gather()
+        return DASet(elements=self.elements & _setify(other))
+
+    def difference(self, other) -> DASet:
+        self._trigger_gather()
+        return DASet(elements=self.elements - _setify(other))
+
+    def isdisjoint(self, other) -> bool:
+        self._trigger_gather()
+        return self.elements.isdisjoint(_setify(other))
+
+    def issubset(self, other) -> bool:
+        self._trigger_gather()
+        return self.elements.issubset(_setify(other))
+
+    def issuperset(self, other) -> bool:
+        self._trigger_gather()
+        return self.elements.issuperset(_setify(other))
 
     @_gathers
     def gather(self, number=None, minimum=None) -> bool:
@@ -275,3 +295,10 @@ class DASet(_Gatherer):
         return self._finish()
 
 
+def _setify(other) -> set:
+    """A set of ``other``'s items (a DASet, DAList or DADict gathers first)."""
+    if isinstance(other, DAObject) and hasattr(other, "elements"):
+        if hasattr(other, "_trigger_gather"):
+            other._trigger_gather()
+        return set(other.elements)
+    return set(other)

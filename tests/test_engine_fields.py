@@ -429,3 +429,70 @@ def test_fields_the_browser_hides_are_neither_required_nor_set(sim):
     screen = s.answer(villain="hero", why="jealous", sure=True, certainty=3, doubts="ignored")
     assert screen.question == "Harry (jealous)"
     assert s.get("certainty") == 3 and s.get("doubts") is None    # hidden: not written
+
+
+OTHER_AND_SETS = """
+objects:
+  - apple: DAObject
+  - pear: DAObject
+  - liked: DASet
+  - mine: DASet
+---
+mandatory: True
+code: |
+  apple.name = "apples"
+  pear.name = "pears"
+  mine.add(apple)
+  mine.gathered = True
+---
+question: Make?
+fields:
+  - Make: car_make
+    choices:
+      - Honda
+      - Other
+  - Other make: car_make
+    show if:
+      variable: car_make
+      is: Other
+---
+question: Liked?
+yesno: liked.there_are_any
+---
+question: Pick one
+fields:
+  - Fruit: liked.new_item
+    datatype: object
+    choices:
+      - apple
+      - pear
+---
+question: Another?
+yesno: liked.there_is_another
+---
+mandatory: True
+question: |
+  ${ car_make }: ${ liked } (${ liked.intersection(mine) }) ${ apple in liked }
+"""
+
+
+def test_an_other_box_and_chosen_objects_are_the_live_ones(sim):
+    """A value no choice offers goes to the choice's "Other" box; a chosen object is the
+    object itself in the answers (a set does not take it twice)."""
+    s = start(sim, OTHER_AND_SETS)
+    assert s.answer(car_make="Saab").question == "Liked?"
+    s.answer(**{"liked.there_are_any": True})
+    s.answer(**{"liked.new_item": "apples"})
+    s.answer(**{"liked.there_is_another": True})
+    s.answer(**{"liked.new_item": "apples"})
+    s.answer(**{"liked.there_is_another": True})
+    s.answer(**{"liked.new_item": "pears"})
+    screen = s.answer(**{"liked.there_is_another": False})
+    assert screen.question == "Saab: apples and pears (apples) True"
+
+
+def test_object_checkboxes_take_a_dict_of_checked_choices(sim):
+    s = start(sim, OBJECT_CHOICES.replace("datatype: object\n", "datatype: object_checkboxes\n")
+              .replace("    default: rival\n", "").replace("${ villain }", "${ villain }!"))
+    screen = s.answer(villain={"Harry": True, "Tom": False}, sure=False, doubts="d")
+    assert screen.question.startswith("Harry!")
