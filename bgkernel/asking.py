@@ -70,8 +70,10 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
     elif qtype == "signature":
         fields.append(ScreenField(variable, question, datatype="signature", generic=block.variable))
         buttons.append(_continue(block, ns))
-    elif qtype == "review":
-        buttons.append(_continue(block, ns))
+    elif qtype == "review":            # docassemble's button here says Resume
+        cont = substitute(block.continue_field, iterators, ns) if block.continue_field else None
+        buttons.append(Button(_render(block.continue_label, ns) or "Resume", True if cont else None,
+                              cont))
     attachments = ()
     if block.attachments or block.attachment_code is not None:
         from . import documents

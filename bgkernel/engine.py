@@ -278,7 +278,7 @@ class Evaluation:
         found: list[tuple[Block, dict[str, str]]] = []
         for variant, x_expr, iterators in variants(name):
             if x_expr is None:
-                for block in self.interview.blocks_for(variant):
+                for block in self._in_language(self.interview.blocks_for(variant)):
                     found.append((block, dict(iterators)))
                 continue
             if not self.interview.generic_index:
@@ -288,9 +288,18 @@ class Evaluation:
             except Exception:  # noqa: BLE001 -- generic blocks never create the parent
                 continue
             classes = [c.__name__ for c in type(x_value).__mro__]
-            for block in self.interview.generic_blocks_for(classes, variant):
+            for block in self._in_language(self.interview.generic_blocks_for(classes, variant)):
                 found.append((block, {"x": x_expr, **iterators}))
         return found
+
+    def _in_language(self, blocks: list[Block]) -> list[Block]:
+        """The blocks of the current language (``set_language``; English by default) first,
+        then those of any language (``*``); others are left out (ENGINE §3.3)."""
+        if not self.interview.has_languages:
+            return blocks
+        current = self.ctx.extra.get("language") or str(self.ctx.config.get("language") or "en")
+        return ([b for b in blocks if b.language == current]
+                + [b for b in blocks if b.language == "*"])
 
     def askfor(self, name: str, forced: bool = False) -> Any:
         """Define ``name`` (run code, create objects) or return the Result that asks it."""

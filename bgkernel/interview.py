@@ -47,6 +47,11 @@ class Interview:
         return name in self.index
 
     @functools.cached_property
+    def has_languages(self) -> bool:
+        """Whether any block says its ``language``."""
+        return any(block.language != "*" for block in self.blocks)
+
+    @functools.cached_property
     def uses_nav(self) -> bool:
         """Whether sessions need a ``nav``: the interview has sections or names ``nav``."""
         import re

@@ -446,6 +446,8 @@ def _question(ctx: _Ctx, data: dict, common: dict) -> QuestionBlock:
         kw["help"] = ctx.text(data["help"].get("content"), "help")
     if data.get("continue button label") is not None:
         kw["continue_label"] = ctx.text(data["continue button label"], "continue button label")
+    elif data.get("resume button label") is not None:
+        kw["continue_label"] = ctx.text(data["resume button label"], "resume button label")
     kw["prevent_back"] = bool(data.get("prevent going back"))
     if "back button" in data:
         kw["back_button"] = bool(data["back button"])

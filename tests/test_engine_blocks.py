@@ -662,3 +662,64 @@ fields:
     assert s.screen.question == "Which clip?"
     screen = s.answer(clip="intro")
     assert (screen.audio, screen.video) == ("intro.mp3", "[YOUTUBE intro]")
+
+
+LANGUAGES = """
+initial: True
+code: |
+  set_language(language)
+---
+question: Meaning?
+fields:
+  - Meaning: meaning
+---
+language: es
+question: ¿Significado?
+fields:
+  - Significado: meaning
+---
+language: fr
+question: Sens ?
+fields:
+  - Sens: meaning
+---
+question: Language?
+field: language
+choices:
+  - English: en
+  - Español: es
+  - Deutsch: de
+---
+mandatory: True
+question: ${ meaning }
+"""
+
+
+@pytest.mark.parametrize("language, asked", [("en", "Meaning?"), ("es", "¿Significado?"),
+                                             ("de", "Meaning?")])
+def test_blocks_of_the_current_language_come_first(sim, language, asked):
+    """`language:` blocks are tried for their language only, before those of any language."""
+    s = start(sim, LANGUAGES)
+    assert s.answer(language=language).question == asked
+
+
+def test_a_review_screen_says_resume_and_sets_its_continue_field(sim):
+    s = start(sim, """
+mandatory: True
+code: |
+  fruit = "apple"
+  reviewed
+  final
+---
+question: Review
+review:
+  - Fruit: fruit
+    button: You like ${ fruit }.
+continue button field: reviewed
+---
+event: final
+question: Done
+""")
+    screen = s.screen
+    assert screen.question == "Review" and [b.label for b in screen.buttons] == ["Resume"]
+    assert s.press("Resume").question == "Done"
