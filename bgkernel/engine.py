@@ -23,8 +23,8 @@ from .errors import (BackgroundResponseActionSignal, BackgroundResponseSignal, C
                      missing_name)
 from .interview import Interview
 from .objects import new_local
-from .evaluating import (data_value, is_initial, literal, local_module, names_for, render_data,
-                         source_line, substitute)
+from .evaluating import (import_modules, is_initial, literal, names_for, source_line,
+                         substitute)
 
 __all__ = ["Evaluation", "Result", "Asked", "NoEndpointError", "InterviewRuntimeError", "ITERATORS"]
 
@@ -121,41 +121,15 @@ class Evaluation:
                     found = internal[local] = new_local(local)
                 ns[local] = found
         if self.interview.uses_nav:
-            self._install_nav()
+            from .navigation import install
+            install(self.interview, ns)
         try:
-            self._import_modules()
+            import_modules(self.interview, ns)
         except Exception as err:  # noqa: BLE001 -- a clear error naming the interview
             raise CodeError(f"cannot import a module the interview names: {type(err).__name__}: {err}",
                             self.interview.path or self.interview.name) from err
         for name in self.interview.undefined_each_pass:
             self.undefine(name)
-
-    def _install_nav(self) -> None:
-        from .navigation import DANav
-        nav = self.ns.get("nav")
-        if nav is None:
-            nav = self.ns["nav"] = DANav()
-        if isinstance(nav, DANav) and nav.sections is None:
-            nav.set_sections(self.interview.sections)
-
-    def _import_modules(self) -> None:
-        ns = self.ns
-        for module in self.interview.imports:
-            if module.startswith("."):
-                ns[module.lstrip(".").split(".")[-1]] = local_module(self.interview, module)
-            else:
-                exec(f"import {module}", ns)  # noqa: S102
-        suppressed = bool(self.interview.metadata.get("suppress loading util"))
-        for module in self.interview.modules:
-            if not suppressed and module.lstrip(".") in ("docassemble.base.util",
-                                                          "docassemble.base.functions"):
-                continue                 # already there: the library is every namespace's
-            if module.startswith("."):
-                found = local_module(self.interview, module)
-                names = getattr(found, "__all__", None) or [n for n in vars(found) if not n.startswith("_")]
-                ns.update({n: getattr(found, n) for n in names})
-            else:
-                exec(f"from {module} import *", ns)  # noqa: S102
 
     def defined(self, name: str) -> bool:
         try:
@@ -470,32 +444,11 @@ class Evaluation:
                 self._assign(variable, factory(instance_name))
 
     def _define_direct(self, block: Block, name: str, iterators: dict[str, str]) -> None:
-        from . import documents
+        """A template, data, table or attachment block's variable (:mod:`bgkernel.defining`)."""
+        from .defining import define_direct
         with self._guard(block):
             self.set_iterators(iterators)
-            if isinstance(block, TemplateBlock):
-                self._assign(block.variable, library.make_template(block, self.ns))
-            elif isinstance(block, DataBlock) and block.table:
-                from .tables import DATable
-                spec = block.data
-                table = DATable(substitute(block.variable, iterators, self.ns))
-                table.rows_source, table.columns = spec["rows"], list(spec["columns"])
-                table.empty_message, table.file, table.line = spec["empty message"], spec["file"], spec["line"]
-                self._assign(block.variable, table)
-            elif isinstance(block, DataBlock):
-                objects = block.use_objects == "objects"
-                value = (data_value(block.data, self.ns, objects) if block.from_code
-                         else render_data(block.data, self.ns))
-                if block.use_objects:
-                    from .data_objects import objects_from_data, objects_from_structure
-                    make = objects_from_data if objects else objects_from_structure
-                    value = make(value, substitute(block.variable, iterators, self.ns),
-                                 block.gathered)
-                self._assign(block.variable, value)
-            elif isinstance(block, AttachmentBlock):
-                for spec in block.attachments:
-                    if spec.variable:
-                        self._assign(spec.variable, documents.assemble(spec, self.ns))
+            define_direct(self, block, iterators)
 
     def _assign(self, name: str, value: Any) -> None:
         self.ns["__bgk_value"] = value
@@ -529,8 +482,9 @@ class Evaluation:
             screen = build_question(self, block, iterators)
             empty = without_choices(self, screen, block, iterators)
             if empty is not None:         # nothing to choose from: not asked (ENGINE §5.3)
+                from .defining import assign_unchosen
                 for variable, datatype in empty:
-                    self._assign_unchosen(variable, datatype)
+                    assign_unchosen(self, variable, datatype)
                 self.internal["answered"].add(block.name)
                 return CONTINUE
             for expr in block.need_post:
@@ -543,17 +497,6 @@ class Evaluation:
             elif hasattr(nav, "get_section") and nav.get_section() is not None:
                 screen = replace(screen, section=nav.get_section(display=True))
         return Result("question", asked=Asked(block, dict(iterators)), payload=screen)
-
-    def _assign_unchosen(self, variable: str, datatype: str | None) -> None:
-        """None, or for checkboxes an empty gathered DADict (DAList for objects)."""
-        if datatype not in ("checkboxes", "multiselect", "object_checkboxes", "object_multiselect"):
-            self._assign(variable, None)
-            return
-        if not self.defined(variable):
-            from .objects import DADict, DAList
-            kind = DAList if datatype.startswith("object") else DADict
-            self._assign(variable, kind(variable, auto_gather=False))
-        eval(variable, self.ns).gathered = True  # noqa: S307
 
     def _check_role(self, block: QuestionBlock) -> None:
         if "role" not in self.ns or "role_event" in block.defines:

@@ -8,7 +8,7 @@ from .analysis import variants
 from .blocks import CodeBlock
 from .interview import Interview
 
-__all__ = ["local_module", "is_initial", "literal", "substitute", "names_for", "data_value",
+__all__ = ["local_module", "import_modules", "is_initial", "literal", "substitute", "names_for", "data_value",
            "render_data", "source_line"]
 
 _LOCAL_MODULES: dict[str, Any] = {}
@@ -30,6 +30,27 @@ def local_module(interview: Interview, module: str) -> Any:
     spec.loader.exec_module(found)
     _LOCAL_MODULES[path] = found
     return found
+
+
+def import_modules(interview: Interview, ns: dict) -> None:
+    """The interview's ``imports`` (``import x``) and ``modules`` (``from x import *``);
+    the library itself is there already unless ``suppress loading util`` is set."""
+    for module in interview.imports:
+        if module.startswith("."):
+            ns[module.lstrip(".").split(".")[-1]] = local_module(interview, module)
+        else:
+            exec(f"import {module}", ns)  # noqa: S102
+    suppressed = bool(interview.metadata.get("suppress loading util"))
+    for module in interview.modules:
+        if not suppressed and module.lstrip(".") in ("docassemble.base.util",
+                                                      "docassemble.base.functions"):
+            continue
+        if module.startswith("."):
+            found = local_module(interview, module)
+            names = getattr(found, "__all__", None) or [n for n in vars(found) if not n.startswith("_")]
+            ns.update({n: getattr(found, n) for n in names})
+        else:
+            exec(f"from {module} import *", ns)  # noqa: S102
 
 
 def is_initial(block: CodeBlock, ns: dict) -> bool:

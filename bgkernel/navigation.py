@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-__all__ = ["DANav"]
+__all__ = ["DANav", "install"]
 
 
 class DANav:
@@ -108,3 +108,13 @@ def _entry(item: Any) -> tuple[Any, str, list]:
     if isinstance(value, list):
         return key, str(key), value
     return key, str(value), list(subsections or [])
+
+
+def install(interview: Any, ns: dict) -> None:
+    """Give the answers a ``nav`` (unless the interview named something else so), with the
+    interview's sections when it has none of its own."""
+    nav = ns.get("nav")
+    if nav is None:
+        nav = ns["nav"] = DANav()
+    if isinstance(nav, DANav) and nav.sections is None:
+        nav.set_sections(interview.sections)
