@@ -310,9 +310,12 @@ def _live(chosen: Any, ns: dict) -> Any:
 def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, str],
                      sub: Submission) -> None:
     """Set the variables (validation code and ``validate`` run first)."""
+    from .dependencies import after_changes, value_of
     from .objects import DADict
     ns = ev.ns
     ev.set_iterators(iterators)
+    tracked = ev.interview.dependents or ev.interview.on_change
+    before = {var: value_of(ev, var) for var, _ in sub.assignments} if tracked else {}
     for var, val in sub.assignments:
         if isinstance(val, tuple) and len(val) == 2 and val[0] == "object":
             val = _live(val[1], ns)
@@ -358,6 +361,8 @@ def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str
             sub.errors[err.field or "_question"] = str(err) or "Please enter a valid value."
         except Exception as err:  # noqa: BLE001 -- any exception fails the submission
             sub.errors["_question"] = str(err) or "Please enter a valid value."
+    if before and not sub.errors:
+        after_changes(ev, before)
     internal = ns["_internal"]
     stack = internal.get("event_stack") or []
     for var, _ in sub.assignments:

@@ -36,6 +36,7 @@ class Block:
     role: tuple[str, ...] = ()
     language: str = "*"
     supersedes: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()      # `depends on:` a change to these undefines ours
 
     kind = "block"
 

@@ -31,6 +31,7 @@ class Interview:
     resets: list[str] = field(default_factory=list)
     default_role: tuple[str, ...] = ()
     sections: list = field(default_factory=list)      # the `sections` block, for `nav`
+    on_change: dict = field(default_factory=dict)     # `on change`: variable -> Code
     calls_process_action: bool = False
     index: dict[str, list[Block]] = field(default_factory=dict)
     generic_index: dict[str, dict[str, list[Block]]] = field(default_factory=dict)
@@ -45,6 +46,15 @@ class Interview:
 
     def defines(self, name: str) -> bool:
         return name in self.index
+
+    @functools.cached_property
+    def dependents(self) -> dict[str, list]:
+        """``depends on``: each variable (as written) -> the blocks that depend on it."""
+        found: dict[str, list] = defaultdict(list)
+        for block in self.blocks:
+            for name in block.depends_on:
+                found[name].append(block)
+        return dict(found)
 
     @functools.cached_property
     def has_languages(self) -> bool:
@@ -205,7 +215,14 @@ def _setting(interview: Interview, block: SettingsBlock) -> None:
 
 
 def _apply_setting(interview: Interview, block: SettingsBlock, setting: str, value) -> None:
-    if setting == "sections":
+    if setting == "on change":
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise BlockError("'on change' must be a dictionary of variable names and code",
+                             block.file, block.line)
+        from .templates import Code
+        for name, code in value.items():
+            interview.on_change[str(name).strip()] = Code(code, block.file, block.line + 1)
+    elif setting == "sections":
         if not isinstance(value, list):
             raise BlockError("'sections' must be a list", block.file, block.line)
         interview.sections = value

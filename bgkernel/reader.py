@@ -239,6 +239,7 @@ def _common(ctx: _Ctx, data: dict, index: int, name: str, block_id: str | None) 
                 mandatory=mandatory, conditions=conditions, need_pre=tuple(need_pre),
                 need_post=tuple(need_post), reconsider=reconsider,
                 undefine=_names(data.get("undefine")), role=role,
+                depends_on=_names(data.get("depends on")),
                 generic=str(generic) if generic else None,
                 supersedes=tuple(str(v).strip() for v in _as_list(data.get("supersedes"))),
                 language=str(data.get("language") or "*"))
