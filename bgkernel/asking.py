@@ -149,8 +149,8 @@ def _current(ev: "Evaluation", variable: str) -> Any:
             pass
     try:
         return eval(variable, ev.ns)  # noqa: S307
-    except Exception:  # noqa: BLE001 -- undefined: no current value
-        return _MISSING
+    except Exception:  # noqa: BLE001 -- undefined: the value before `depends on` undid it
+        return ev.internal.get("dirty", {}).get(variable, _MISSING)
 
 
 def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenField | None:

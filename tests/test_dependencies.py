@@ -42,7 +42,9 @@ def test_changing_a_variable_undefines_what_depends_on_it(sim):
     assert s.action("a").question == "What is A?"
     assert s.answer(a=3).question == "3.0 9.0 12.0 0"      # the same value: no change
     s.action("a")
-    assert s.answer(a=4).question == "What is the square of 4.0?"   # b and c undefined
+    screen = s.answer(a=4)
+    assert screen.question == "What is the square of 4.0?"             # b and c undefined
+    assert screen.fields[0].value == 9.0                               # shown as it was
     assert s.answer(b=16).question == "4.0 16.0 20.0 1"
 
 
