@@ -666,3 +666,24 @@ def test_load_ext_registers_the_magics():
         if sim is not None:
             sim.close()
     assert "interview" not in ip.magics_manager.magics["cell"]
+
+
+def test_the_current_section_heads_the_screen(fast, apps):
+    app = apps(fast.start(fast.load("""
+sections:
+  - intro: Introduction
+  - contact: Contact info
+---
+mandatory: True
+question: Welcome
+field: welcomed
+---
+mandatory: True
+question: Your name?
+fields:
+  - Name: name
+section: contact
+""")), live=False)
+    assert "bgk-section" not in app.html
+    app.click("Continue")
+    assert "Your name?" in app.html and '<small>Contact info</small>' in app.html

@@ -106,6 +106,8 @@ class ScreenView:
     def _text_parts(screen: Screen) -> dict[str, str]:
         if screen.kind in ("question", "message", "wait"):
             head = f"<h3>{to_html(screen.question, trim=True)}</h3>" if screen.question else ""
+            if screen.section:            # where the interview's `nav` says the user is
+                head = f'<p class="bgk-section"><small>{_html.escape(screen.section)}</small></p>' + head
             body = to_html(screen.subquestion) if screen.subquestion else ""
             if screen.kind == "wait" and not body:
                 body = "<p><i>Please wait . . .</i></p>"
