@@ -670,20 +670,19 @@ def test_load_ext_registers_the_magics():
 
 def test_the_current_section_heads_the_screen(fast, apps):
     app = apps(fast.start(fast.load("""
-sections:
-  - intro: Introduction
-  - contact: Contact info
+sections: [Start, Pets]
 ---
 mandatory: True
-question: Welcome
-field: welcomed
+question: Hello
+field: greeted
 ---
 mandatory: True
-question: Your name?
+section: Pets
+question: How many pets?
 fields:
-  - Name: name
-section: contact
+  - Pets: pets
+    datatype: integer
 """)), live=False)
     assert "bgk-section" not in app.html
     app.click("Continue")
-    assert "Your name?" in app.html and '<small>Contact info</small>' in app.html
+    assert "How many pets?" in app.html and "<small>Pets</small>" in app.html
