@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .blocks import Choice, Field, QuestionBlock
-from .screen import Button, Option, Screen, ScreenField
+from .blocks import Choice, Field, QuestionBlock, ReviewItem
+from .screen import Button, Option, ReviewLine, Screen, ScreenField
 from .templates import Expr, Text
 
 if TYPE_CHECKING:
@@ -74,6 +74,10 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
         cont = substitute(block.continue_field, iterators, ns) if block.continue_field else None
         buttons.append(Button(_render(block.continue_label, ns) or "Resume", True if cont else None,
                               cont))
+        review = tuple(line for item in block.review
+                       if (line := _review_line(ev, item, iterators, block.skip_undefined)))
+    if qtype != "review":
+        review = ()
     attachments = ()
     if block.attachments or block.attachment_code is not None:
         from . import documents
@@ -82,6 +86,7 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
         kind="question", question=question, subquestion=subquestion, under=under, help=help_text,
         pre=_render(block.pre, ns), post=_render(block.post, ns), script=_render(block.script, ns),
         audio=_render(block.audio, ns).strip(), video=_render(block.video, ns).strip(),
+        review=review,
         fields=tuple(fields), buttons=tuple(buttons), question_type=qtype,
         event=block.events[0] if block.events else None,
         reload=reload_seconds(block.reload, ns) if block.reload is not None else None,
@@ -118,6 +123,25 @@ def without_choices(ev: "Evaluation", screen: Screen, block: QuestionBlock,
            for f in screen.fields):
         return None
     return [(f.variable, f.datatype) for f in screen.fields]
+
+
+def _review_line(ev: "Evaluation", item: ReviewItem, iterators: dict[str, str],
+                 skip_undefined: bool) -> ReviewLine | None:
+    """A review line, or None when it is left out: a ``show if`` variable is undefined, or
+    (with ``skip undefined``, the default) one of its own variables or its text's is."""
+    from .evaluating import substitute
+    ns = ev.ns
+    variables = tuple(substitute(name, iterators, ns) for name in item.fields)
+    for name in (*item.show_if, *(variables if skip_undefined else ())):
+        if not ev.defined(substitute(name, iterators, ns)):
+            return None
+    try:
+        return ReviewLine(_render(item.label, ns).strip(), variables,
+                          _render(item.text, ns).strip(), _render(item.note, ns).strip())
+    except Exception:  # noqa: BLE001 -- a line whose text needs what is undefined is left out
+        if skip_undefined:
+            return None
+        raise
 
 
 def _expanded(ev: "Evaluation", block: QuestionBlock) -> list[Field]:

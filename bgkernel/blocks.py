@@ -108,6 +108,18 @@ class Attachment:
     metadata: tuple[tuple[str, Any], ...] = ()
 
 
+@dataclass(frozen=True)
+class ReviewItem:
+    """One line of a ``review`` screen: a label and the variables it edits, the text shown
+    (``button``/``help``) and a ``note``; ``show_if`` names variables that must be defined."""
+
+    label: Text | None = None
+    fields: tuple[str, ...] = ()
+    text: Text | None = None
+    note: Text | None = None
+    show_if: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, eq=False)
 class QuestionBlock(Block):
     """A screen: a question with fields, buttons, yes/no, an event screen ..."""
@@ -125,6 +137,8 @@ class QuestionBlock(Block):
     section: Text | None = None           # the `nav` section this question belongs to
     audio: Text | None = None             # `audio:` / `video:`: the media the screen plays
     video: Text | None = None
+    review: tuple[ReviewItem, ...] = ()
+    skip_undefined: bool = True           # review: leave out lines whose variables are undefined
     fields: tuple[Field, ...] = ()
     variable: str | None = None           # the `field:` / `yesno:` / `signature:` variable
     choices: tuple[Choice, ...] | Expr = ()

@@ -11,7 +11,8 @@ from typing import Any
 from . import datatypes
 from .analysis import assigned_names, canonical
 from .blocks import (Attachment, AttachmentBlock, Block, Choice, CodeBlock, DataBlock, Field,
-                     ObjectsBlock, ObjectSpec, QuestionBlock, SettingsBlock, TemplateBlock)
+                     ObjectsBlock, ObjectSpec, QuestionBlock, ReviewItem, SettingsBlock,
+                     TemplateBlock)
 from .errors import BlockError
 from .source import RawBlock
 from .templates import Code, Expr, Text
@@ -350,6 +351,37 @@ def _data(ctx: _Ctx, data: dict, common: dict) -> DataBlock:
                      use_objects=use_objects, gathered=gathered)
 
 
+_REVIEW_KEYS = {"label", "field", "fields", "button", "help", "note", "html", "raw html",
+                "show if", "css class", "action"}
+
+
+def _review(ctx: _Ctx, items: Any) -> tuple[ReviewItem, ...]:
+    """``review:`` lines: ``- Edit label: variable`` or ``label:`` with ``field(s):``, each
+    with ``button``/``help`` text, a ``note`` and ``show if`` variables."""
+    items = [items] if isinstance(items, dict) else items
+    if not isinstance(items, list):
+        raise ctx.error("The review must be written in the form of a list.", "review")
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ctx.error("Each line of a review is a dictionary, e.g. '- Fruit: favorite_fruit'",
+                            "review")
+        label, fields = item.get("label"), item.get("fields", item.get("field"))
+        if fields is not None and label is None:
+            raise ctx.error("A review line with 'field' or 'fields' needs a 'label'", "review")
+        for key, value in item.items():
+            if key not in _REVIEW_KEYS and fields is None:
+                label, fields = key, value
+        names = [f for f in _as_list(fields) if isinstance(f, str)]
+        out.append(ReviewItem(
+            label=ctx.text(label, "review") if label is not None else None,
+            fields=tuple(n.strip() for n in names),
+            text=ctx.text(item.get("button", item.get("help")), "review"),
+            note=ctx.text(item.get("note", item.get("html", item.get("raw html"))), "review"),
+            show_if=tuple(str(v).strip() for v in _as_list(item.get("show if")))))
+    return tuple(out)
+
+
 def _attachments(ctx: _Ctx, data: dict) -> tuple[Attachment, ...]:
     key = "attachment" if "attachment" in data else "attachments"
     items = data[key]
@@ -425,6 +457,8 @@ def _question(ctx: _Ctx, data: dict, common: dict) -> QuestionBlock:
         found.append(kw["variable"])
     if "review" in data:
         kw["question_type"] = "review"
+        kw["review"] = _review(ctx, data["review"])
+        kw["skip_undefined"] = data.get("skip undefined", True) is not False
     if "validation code" in data:
         kw["validation_code"] = ctx.code(data["validation code"], "validation code")
     if data.get("reload"):

@@ -5,7 +5,7 @@ import html as _html
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["Screen", "ScreenField", "Button", "Option", "Document"]
+__all__ = ["Screen", "ScreenField", "Button", "Option", "Document", "ReviewLine"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,16 @@ class ScreenField:
     show_if: Any = None               # decided in the browser: another field's value
     hide_if: Any = None
     none_of_the_above: Any = True      # checkboxes: False, True or its label
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    """A line of a review screen: ``s.action(variable)`` for a variable asks it again."""
+
+    label: str
+    variables: tuple[str, ...]
+    text: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ class Screen:
     section: str | None = None        # the `nav` section the user is in (its title)
     audio: str = ""                   # the `audio:` and `video:` texts, rendered
     video: str = ""
+    review: tuple[ReviewLine, ...] = ()  # a review screen's lines whose variables are defined
     fields: tuple[ScreenField, ...] = ()
     buttons: tuple[Button, ...] = ()
     question_type: str | None = None

@@ -723,3 +723,53 @@ question: Done
     screen = s.screen
     assert screen.question == "Review" and [b.label for b in screen.buttons] == ["Resume"]
     assert s.press("Resume").question == "Done"
+
+
+REVIEW = """
+mandatory: True
+code: |
+  fruit
+  reviewed
+  final
+---
+question: Review
+review:
+  - note: Your answers
+  - Fruit: fruit
+    button: You like ${ fruit }.
+  - label: Both
+    fields: [fruit, vegetable]
+    help: ${ fruit } and ${ vegetable }
+  - note: Not yet
+    show if: vegetable
+continue button field: reviewed
+---
+question: Vegetable?
+fields:
+  - Vegetable: vegetable
+---
+question: Fruit?
+fields:
+  - Fruit: fruit
+---
+event: final
+question: Done with ${ fruit }
+"""
+
+
+def test_review_lines_show_what_is_defined_and_edit_by_action(sim):
+    s = start(sim, REVIEW)
+    assert s.answer(fruit="apple").question == "Review"
+    lines = s.screen.review
+    assert [(r.label, r.variables, r.text, r.note) for r in lines] == [
+        ("", (), "", "Your answers"), ("Fruit", ("fruit",), "You like apple.", "")]
+    assert s.action("fruit").question == "Fruit?"              # the line's edit
+    assert s.answer(fruit="pear").question == "Review"
+    assert s.screen.review[1].text == "You like pear."
+    assert s.press("Resume").question == "Done with pear"
+
+
+def test_a_review_must_be_a_list_of_dictionaries(sim):
+    import bgkernel
+    with pytest.raises(bgkernel.InterviewError, match="Each line of a review is a dictionary"):
+        sim.load("question: R\nreview:\n  - just text\n")

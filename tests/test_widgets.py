@@ -686,3 +686,19 @@ fields:
     assert "bgk-section" not in app.html
     app.click("Continue")
     assert "How many pets?" in app.html and "<small>Pets</small>" in app.html
+
+
+def test_review_lines_are_shown(fast, apps):
+    app = apps(fast.start(fast.load("""
+mandatory: True
+code: |
+  colour = "teal"
+  checked
+---
+question: Check
+review:
+  - Colour: colour
+    button: You chose **${ colour }**.
+continue button field: checked
+""")), live=False)
+    assert "bgk-review" in app.html and "<strong>teal</strong>" in app.html

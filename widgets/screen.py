@@ -109,6 +109,10 @@ class ScreenView:
             if screen.section:            # where the interview's `nav` says the user is
                 head = f'<p class="bgk-section"><small>{_html.escape(screen.section)}</small></p>' + head
             body = to_html(screen.subquestion) if screen.subquestion else ""
+            for line in screen.review:    # a review screen's lines (edit: s.action(variable))
+                label = f"<b>{_html.escape(line.label)}</b> " if line.label else ""
+                body += f'<div class="bgk-review">{label}{to_html(line.text) if line.text else ""}'
+                body += f'{to_html(line.note) if line.note else ""}</div>'
             if screen.kind == "wait" and not body:
                 body = "<p><i>Please wait . . .</i></p>"
             under = to_html(screen.under) if screen.under else ""
