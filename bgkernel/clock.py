@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import freezegun
 import freezegun.api as _fzapi
 
-__all__ = ["Clock", "parse_instant", "get_zone", "localize", "from_epoch", "worker_freeze",
+__all__ = ["Clock", "forward", "parse_instant", "get_zone", "localize", "from_epoch", "worker_freeze",
            "real_now", "real_monotonic", "FREEZE_IGNORE"]
 
 # The real clocks, in a container: freezegun's module scan never looks inside it.
@@ -210,6 +210,19 @@ class _Freeze:
 _FREEZE = _Freeze()
 
 
+def forward(days: float = 0, hours: float = 0, minutes: float = 0,
+            seconds: float = 0) -> _dt.timedelta:
+    """A jump of the calendar, which only moves forward."""
+    try:
+        delta = _dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except TypeError:
+        raise TypeError(f"advance() takes numbers, not days={days!r}, hours={hours!r}, "
+                        f"minutes={minutes!r}, seconds={seconds!r}") from None
+    if delta < _dt.timedelta(0):
+        raise ValueError(f"the calendar only moves forward; advance by {delta} would move it back")
+    return delta
+
+
 def _fix_aware_now() -> None:
     """freezegun 1.5 adds tz_offset to aware ``now(tz)`` too; give it the upstream fix."""
     fake = _fzapi.FakeDatetime
@@ -307,15 +320,7 @@ class Clock:
     def advance(self, days: float = 0, hours: float = 0, minutes: float = 0,
                 seconds: float = 0) -> _dt.datetime:
         """Jump the calendar forward; returns the new ``now()``."""
-        try:
-            delta = _dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-        except TypeError:
-            raise TypeError(f"advance() takes numbers, not days={days!r}, hours={hours!r}, "
-                            f"minutes={minutes!r}, seconds={seconds!r}") from None
-        if delta < _dt.timedelta(0):
-            raise ValueError(f"the calendar only moves forward; advance by {delta} "
-                             f"would move it back")
-        return self.advance_to(self.now() + delta)
+        return self.advance_to(self.now() + forward(days, hours, minutes, seconds))
 
     def advance_to(self, instant: Any) -> _dt.datetime:
         """Jump the calendar forward to ``instant``; returns the new ``now()``.

@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import cron_parallel
+from .clock import forward
 from .context import UserInfo, running
 from .engine import Evaluation, Result
 from .errors import BgkernelError, InterviewError, SessionError
@@ -359,13 +360,7 @@ def advance(sim: "Simulator", days: float = 0, hours: float = 0, minutes: float 
     stand, each session-run is whole (saved in one transaction, or not at all), the
     calendar stays at the interrupted run, and the interrupt is raised again.
     """
-    try:
-        delta = _dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    except TypeError:
-        raise TypeError(f"advance() takes numbers, not days={days!r}, hours={hours!r}, "
-                        f"minutes={minutes!r}, seconds={seconds!r}") from None
-    if delta < _dt.timedelta(0):
-        raise ValueError(f"the calendar only moves forward; advance by {delta} would move it back")
+    delta = forward(days, hours, minutes, seconds)
     clock = sim.clock
     start = clock.now()
     end = start + delta

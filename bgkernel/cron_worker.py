@@ -37,6 +37,7 @@ import warnings
 from typing import Any, Callable
 
 from . import context
+from .clock import _REAL, _as_real
 from .context import RunContext, UserInfo, running
 from .engine import Evaluation
 from .errors import InterviewError
@@ -62,11 +63,6 @@ _FRAME = struct.Struct("<Q")
 Result = tuple
 
 
-def _real(value: _dt.datetime) -> _dt.datetime:
-    from .clock import _as_real
-    return _as_real(value)
-
-
 def run_sessions(job: dict, interview: Any, latest: dict[str, bytes],
                  emit: Callable[[list[Result]], None]) -> None:
     """Run ``job["cron_type"]`` in each of ``job["sessions"]`` (their answers in ``latest``);
@@ -84,7 +80,6 @@ def run_sessions(job: dict, interview: Any, latest: dict[str, bytes],
 
 def _one(job: dict, interview: Any, data: bytes | None, seq: int, session_id: str,
          printed: io.StringIO, describe: Any, response_text: Any, join: Any) -> Result:
-    from .clock import _REAL
     t0 = _REAL.perf_counter()
     if data is None:
         return seq, session_id, {"status": "gone"}, None
@@ -172,7 +167,7 @@ def _settle(job: dict, interview: Any, ns: dict, ctx: RunContext, result: Any, s
 def _save_data(ns: dict, user: UserInfo) -> tuple:
     """``Simulator.save_answers`` (the accesstime of the cron user) up to the store write."""
     internal = ns.setdefault("_internal", {})
-    now = _real(_dt.datetime.now(_dt.timezone.utc))       # the frozen calendar, as a real datetime
+    now = _as_real(_dt.datetime.now(_dt.timezone.utc))       # the frozen calendar, as a real datetime
     access = internal.setdefault("accesstime", {})
     key = (user.id if user and user.logged_in else -1) if user is not None else -1
     access[key] = now.replace(tzinfo=None)

@@ -46,6 +46,7 @@ from .errors import DAError
 from .mail_compose import compose_message, to_addresses
 from .mail_parse import ParsedEmail, envelope_recipients, parse_message
 from .mail_smtp import SMTPReceiver
+from .store import transaction
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -146,17 +147,6 @@ def _prepare(conn: sqlite3.Connection, path: str) -> None:
 
 
 @contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-@contextmanager
 def _store_connection(sim: "Simulator") -> Iterator[sqlite3.Connection]:
     conn = sim.store.connection()
     _prepare(conn, sim.store.path)
@@ -187,7 +177,7 @@ def _obtain_short(conn: sqlite3.Connection, ctx: RunContext, key: Any, index: An
         raise DAError("interview_email: there is no interview session to receive e-mail")
     user = ctx.user
     identity = (_interview_name(ctx), ctx.session_id, user.key, _encode(key), _encode(index))
-    with _transaction(conn):
+    with transaction(conn):
         row = conn.execute("SELECT short FROM mail_addresses WHERE interview = ? AND session = ? "
                            "AND user_key = ? AND key = ? AND idx = ?", identity).fetchone()
         if row is not None:
@@ -353,7 +343,7 @@ def _accept(sim: "Simulator", row: tuple, raw: bytes, parsed: ParsedEmail,
     except Exception as exc:  # noqa: BLE001 -- keep the raw message whatever went wrong
         defects.append(f"DAEmail could not be built: {exc!r}")
         email, blob = None, None
-    with _store_connection(sim) as conn, _transaction(conn):
+    with _store_connection(sim) as conn, transaction(conn):
         cursor = conn.execute(
             "INSERT INTO mail_messages (short, session, received, raw, email, subject, sender, "
             "recipients, defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

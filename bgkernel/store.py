@@ -18,7 +18,8 @@ from typing import Any, Iterator
 
 from .errors import SessionError
 
-__all__ = ["Store", "picklable_answers", "dump_answers", "load_answers", "ITERATOR_NAMES"]
+__all__ = ["Store", "picklable_answers", "dump_answers", "load_answers", "transaction",
+           "ITERATOR_NAMES"]
 
 ITERATOR_NAMES = ("x", "i", "j", "k", "l", "m", "n")
 # docassemble's session/device/user locals: kept in _internal, installed on each load
@@ -76,6 +77,18 @@ def dump_answers(ns: dict) -> bytes:
         return pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def load_answers(data: bytes) -> dict:
     return pickle.loads(data)  # noqa: S301 -- our own store
 
@@ -109,16 +122,9 @@ class Store:
             self._local.conn = conn
         return conn
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    def write(self) -> Any:
+        """A write transaction on this thread's connection (see :func:`transaction`)."""
+        return transaction(self.connection())
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

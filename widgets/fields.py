@@ -172,14 +172,8 @@ class _Quiet:
         self.fw._quiet -= 1
 
 
-class NoteField(FieldWidget):
-    """A ``note`` or ``html`` entry: text, no input."""
-
-    labelled_outside = False
-
-    def build(self) -> W.Widget:
-        text = self.field.html or _html_text(self.field.note) or _html_text(self.field.label)
-        return W.HTML(text)
+class _PostsNothing(FieldWidget):
+    """A field whose control gives no value to submit."""
 
     @property
     def value(self) -> Any:
@@ -190,6 +184,16 @@ class NoteField(FieldWidget):
 
     def raw(self) -> dict[str, str]:
         return {}
+
+
+class NoteField(_PostsNothing):
+    """A ``note`` or ``html`` entry: text, no input."""
+
+    labelled_outside = False
+
+    def build(self) -> W.Widget:
+        text = self.field.html or _html_text(self.field.note) or _html_text(self.field.label)
+        return W.HTML(text)
 
 
 @register("text", "email", "password", "url", "ml", "raw", "hidden", "ajax", "datalist", "user",
@@ -324,21 +328,11 @@ class YesNoRadioField(FieldWidget):
 
 
 @register("file", "files", "camera", "camcorder", "microphone")
-class FileField(FieldWidget):
+class FileField(_PostsNothing):
     """An upload control.  Uploads are not passed on yet: answer file fields from Python."""
 
     def build(self) -> W.Widget:
         return W.FileUpload(multiple=self.field.datatype == "files")
-
-    @property
-    def value(self) -> Any:
-        return _UNSET
-
-    def set(self, value: Any) -> None:
-        return None
-
-    def raw(self) -> dict[str, str]:
-        return {}
 
 
 # --- helpers -----------------------------------------------------------------------------
