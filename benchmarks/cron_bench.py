@@ -6,7 +6,7 @@ are started and answered, then the calendar is advanced 365 days: 8,760 hourly r
 runs ``cron_daily`` in every session and saves it), and the weekly and monthly runs.
 
 A daily run over this many sessions uses every core: the sessions go in chunks, the
-first run by this process, the others by processes it forks (``bgkernel.cron_worker``);
+first run by this process, the others by processes it forks (``bgkernel.cron.chunks``);
 ``SERIAL=1`` in the environment measures the one-process path instead (``cron processes``
 set to 1).  The CPU time printed is this process's only.
 

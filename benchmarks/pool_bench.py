@@ -1,4 +1,4 @@
-"""Figures for bgkernel.pool: parallel speed-up, throughput, dispatch and terminate latency.
+"""Figures for bgkernel.background.pool: parallel speed-up, throughput, dispatch and terminate latency.
 
     python benchmarks/pool_bench.py [--backend loky] [--workers 4] [--runs 50]
 
@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bgkernel.pool import Pool  # noqa: E402
+from bgkernel.background.pool import Pool  # noqa: E402
 
 
 def sleeper(seconds):
@@ -61,7 +61,7 @@ def main() -> None:
     opts = parser.parse_args()
     n = opts.workers
     pool = Pool(opts.backend, n)
-    print(f"bgkernel.pool benchmark: backend={opts.backend} workers={n} cpus={os.cpu_count()}")
+    print(f"bgkernel.background.pool benchmark: backend={opts.backend} workers={n} cpus={os.cpu_count()}")
 
     cold, _ = run_batch(pool, sleeper, [(0,)] * n)
     print(f"cold start (first {n} no-op tasks, spawns workers): {cold * 1e3:.0f} ms")

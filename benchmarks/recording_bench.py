@@ -21,7 +21,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir))
 from bgkernel import Simulator  # noqa: E402  (runs from a checkout, installed or not)
-from bgkernel.clock import real_monotonic  # noqa: E402
+from bgkernel.calendar.clock import real_monotonic  # noqa: E402
 
 REMINDER = os.path.join(HERE, os.pardir, "tests", "interviews", "cron_reminder.yml")
 QUESTIONS = 30
@@ -58,7 +58,7 @@ def recording_overhead(pairs: int = 100) -> dict[str, float]:
     Two simulators live side by side, one recording and one not (``record timeline``
     False); their sessions alternate, each pair in the other order, so both see the
     same machine noise.  The ratio is the median of the pairs' ratios."""
-    from bgkernel.timeline import Recorder
+    from bgkernel.analysis.timeline import Recorder
 
     source = steps_interview()
     with Simulator(backend="threading") as on_sim, \
@@ -92,7 +92,7 @@ def million_events(n: int) -> dict[str, float]:
     """Record ``n`` events through a simulator's recorder (its clocks, its store), then
     time ``to_frame()``: in memory, and as ``sim.timeline`` does with the store attached
     (the first call also writes the events to SQLite)."""
-    from bgkernel.timeline import Recorder
+    from bgkernel.analysis.timeline import Recorder
 
     import pandas  # noqa: F401 -- imported once, not timed
 

@@ -31,11 +31,11 @@ __all__ = [
 
 _LAZY = {
     "Simulator": ("simulator", "Simulator"),
-    "Session": ("session", "Session"),
-    "Screen": ("screen", "Screen"),
-    "Interview": ("interview", "Interview"),
-    "BackgroundTask": ("tasks", "BackgroundTask"),
-    "BackgroundResult": ("tasks", "BackgroundResult"),
+    "Session": ("runtime.session", "Session"),
+    "Screen": ("engine.screen", "Screen"),
+    "Interview": ("language.interview", "Interview"),
+    "BackgroundTask": ("background.tasks", "BackgroundTask"),
+    "BackgroundResult": ("background.tasks", "BackgroundResult"),
     "BgkernelError": ("errors", "BgkernelError"),
     "InterviewError": ("errors", "InterviewError"),
     "MissingVariableError": ("errors", "MissingVariableError"),

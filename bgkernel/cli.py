@@ -123,7 +123,7 @@ def cmd_cron(args: argparse.Namespace) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from .timeline import main_export
+    from .analysis.timeline import main_export
     main_export(args.store, args.out)
     if args.out:
         print(f"wrote {args.out}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import bgkernel
-from bgkernel.catchall import DACatchAll
+from bgkernel.library.catchall import DACatchAll
 from conftest import start
 
 CATCHALL = """

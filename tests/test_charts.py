@@ -1,4 +1,4 @@
-"""Tests for bgkernel.charts: Gantt chart of a session, per-day overview."""
+"""Tests for bgkernel.analysis.charts: Gantt chart of a session, per-day overview."""
 from __future__ import annotations
 
 import pickle
@@ -14,8 +14,8 @@ matplotlib = pytest.importorskip("matplotlib")
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
 
-from bgkernel.charts import gantt, overview  # noqa: E402
-from bgkernel.timeline import Recorder  # noqa: E402
+from bgkernel.analysis.charts import gantt, overview  # noqa: E402
+from bgkernel.analysis.timeline import Recorder  # noqa: E402
 
 START = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -135,7 +135,7 @@ def test_overview_of_an_empty_timeline(tmp_path) -> None:
 
 def test_charts_leave_pyplot_alone() -> None:
     code = (
-        "import sys, bgkernel.charts as c, bgkernel.timeline as t\n"
+        "import sys, bgkernel.analysis.charts as c, bgkernel.analysis.timeline as t\n"
         "assert 'matplotlib' not in sys.modules and 'pandas' not in sys.modules\n"
         "r = t.Recorder(); r.record('s', 'screen', 'a'); r.record('s', 'checkin')\n"
         "c.gantt(r.to_frame())._repr_png_()\n"

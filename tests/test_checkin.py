@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 import bgkernel
-from bgkernel.checkin import RefreshLoopError
+from bgkernel.runtime.checkin import RefreshLoopError
 from conftest import start
 
 

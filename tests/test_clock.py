@@ -12,9 +12,9 @@ import freezegun
 import freezegun.api
 import pytest
 
-from bgkernel import clock as clock_module
-from bgkernel.clock import (Clock, localize, parse_instant, real_monotonic, real_now,
-                            worker_freeze)
+from bgkernel.calendar import clock as clock_module
+from bgkernel.calendar.clock import (Clock, localize, parse_instant, real_monotonic, real_now,
+                                     worker_freeze)
 
 _aliased_monotonic = real_monotonic          # a module-level alias freezegun must not touch
 

@@ -1,4 +1,4 @@
-"""Cohorts (bgkernel.cohort): many sessions from a table of answers, studied with pandas."""
+"""Cohorts (bgkernel.analysis.cohort): many sessions from a table of answers, studied with pandas."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import bgkernel
-from bgkernel.cohort import OUTCOME_COLUMNS, answer_screens, run_cohort, snapshot
+from bgkernel.analysis.cohort import OUTCOME_COLUMNS, answer_screens, run_cohort, snapshot
 from conftest import HERE, INTERVIEWS, start
 
 START = pd.Timestamp("2031-01-06 00:00", tz="America/New_York")     # a Monday
@@ -83,7 +83,7 @@ def test_fifty_reminder_users_over_ninety_days(csim):
 
 
 def test_overview_of_a_cohort(csim, tmp_path):
-    charts = pytest.importorskip("bgkernel.charts")
+    charts = pytest.importorskip("bgkernel.analysis.charts")
     pytest.importorskip("matplotlib")
     csim.cohort(str(INTERVIEWS / "timeline_reminder.yml"), reminder_cohort(10), presses=["Leave"])
     csim.advance(days=40)

@@ -1,4 +1,4 @@
-"""bgkernel.compat: docassemble's modules importable without docassemble."""
+"""bgkernel.library.compat: docassemble's modules importable without docassemble."""
 from __future__ import annotations
 
 import importlib
@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from bgkernel import compat, library
-from bgkernel.objects import Individual
+from bgkernel.library import compat, catalog as library
+from bgkernel.library.objects import Individual
 from conftest import start
 
 pytestmark = pytest.mark.skipif(importlib.machinery.PathFinder.find_spec("docassemble") is not None,

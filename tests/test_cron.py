@@ -10,7 +10,8 @@ import sys
 import pytest
 
 import bgkernel
-from bgkernel import access, cron
+from bgkernel.library import access
+from bgkernel.cron import runs as cron
 from bgkernel.errors import SessionError
 from conftest import HERE, start
 

@@ -8,7 +8,7 @@ import os
 import pytest
 
 import bgkernel
-from bgkernel import cron, cron_parallel
+from bgkernel.cron import runs as cron, parallel as cron_parallel
 
 START = "2026-01-05T09:00:00"
 LABELS = ["plain", "mail", "print", "null", "exit", "error", "bg", "plain", "mail", "address"]
@@ -98,7 +98,7 @@ def _normal(sim, ids, runs):
         if not sim.store.exists(sid):
             answers[index[sid]] = None
             continue
-        ns = bgkernel.store.load_answers(sim.store.latest(sid)[1])
+        ns = bgkernel.runtime.store.load_answers(sim.store.latest(sid)[1])
         internal = ns.pop("_internal")
         access = internal.pop("accesstime")
         internal.pop("starttime")                  # when each store's session was started
@@ -201,7 +201,7 @@ def test_a_silent_child_is_killed_and_its_sessions_run_here(tmp_path, monkeypatc
     from another thread, say) is killed; its sessions run in the parent, none twice."""
     import time
 
-    from bgkernel import cron_worker
+    from bgkernel.cron import chunks as cron_worker
     parent = os.getpid()
     real_one = cron_worker._one
 
@@ -238,13 +238,13 @@ def test_an_interrupt_ends_the_round_and_applies_every_report(tmp_path, monkeypa
         with pytest.raises(KeyboardInterrupt):
             sim.advance(days=1)
         assert len(sim.outbox) == labels.count("mail")            # the whole round was applied
-        counters = {sid: bgkernel.store.load_answers(sim.store.latest(sid)[1]).get("counter")
+        counters = {sid: bgkernel.runtime.store.load_answers(sim.store.latest(sid)[1]).get("counter")
                     for sid in ids}
         assert set(counters.values()) == {1}                      # every session-run saved once
         assert sim.locks.held_by(ids[-1]) is None
         sim.advance(days=1)
         assert len(sim.outbox) == labels.count("mail")            # task marked: never again
-        counters = {sid: bgkernel.store.load_answers(sim.store.latest(sid)[1]).get("counter")
+        counters = {sid: bgkernel.runtime.store.load_answers(sim.store.latest(sid)[1]).get("counter")
                     for sid in ids}
         assert set(counters.values()) == {2}
 

@@ -9,11 +9,11 @@ import timeit
 
 import pytest
 
-from bgkernel import datatypes
-from bgkernel.datatypes import (
-    ALL_OF_THE_ABOVE, NONE_OF_THE_ABOVE, FieldError, checkbox_form_items, checkbox_value, convert,
-    convert_checkboxes, default_required, form_encode, form_items, normalize_datatype,
-)
+from bgkernel.engine import datatypes
+from bgkernel.engine.datatypes import (ALL_OF_THE_ABOVE, NONE_OF_THE_ABOVE, FieldError,
+                                       checkbox_form_items, checkbox_value, convert,
+                                       convert_checkboxes, default_required, form_encode,
+                                       form_items, normalize_datatype)
 
 
 def error(*args, **kwargs) -> FieldError:
@@ -239,9 +239,9 @@ def test_date_forms(value):
 
 def test_date_is_a_dadatetime_when_dates_module_exists():
     try:
-        from bgkernel.dates import DADateTime
+        from bgkernel.library.dates import DADateTime
     except ImportError:
-        pytest.skip("bgkernel.dates is not there yet")
+        pytest.skip("bgkernel.library.dates is not there yet")
     assert isinstance(convert("date", "2024-01-05"), DADateTime)
 
 

@@ -9,12 +9,10 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
-from bgkernel.context import RunContext, running
-from bgkernel.dates import (
-    DADateTime, as_datetime, current_datetime, date_difference, date_interval, day_of,
-    dow_of, format_date, format_datetime, format_time, month_of, timezone_list, today,
-    year_of,
-)
+from bgkernel.library.context import RunContext, running
+from bgkernel.library.dates import (DADateTime, as_datetime, current_datetime, date_difference,
+                                    date_interval, day_of, dow_of, format_date, format_datetime,
+                                    format_time, month_of, timezone_list, today, year_of)
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 

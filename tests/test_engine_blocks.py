@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bgkernel.blocks import (AttachmentBlock, CodeBlock, ObjectsBlock, QuestionBlock, SettingsBlock,
-                             TemplateBlock)
+from bgkernel.language.blocks import (AttachmentBlock, CodeBlock, ObjectsBlock, QuestionBlock,
+                                      SettingsBlock, TemplateBlock)
 from conftest import INTERVIEWS, start
 
 

@@ -118,7 +118,7 @@ field: done
         used, unused = sim.start(interview), sim.start(interview)
         assert used.answer(use_local=True).question == "Visits 7"
         assert unused.answer(use_local=False).question == "Visits 0"
-        saved = {s.id: bgkernel.store.load_answers(sim.store.latest(s.id)[1])["_internal"]
+        saved = {s.id: bgkernel.runtime.store.load_answers(sim.store.latest(s.id)[1])["_internal"]
                  for s in (used, unused)}
         assert saved[used.id]["session_local"].visits == 7
         assert "session_local" not in saved[unused.id] and "user_local" not in saved[used.id]

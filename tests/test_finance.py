@@ -1,9 +1,9 @@
-"""Financial lists, children, organizations (bgkernel.finance) and the legal filing caption."""
+"""Financial lists, children, organizations (bgkernel.library.finance) and the legal filing caption."""
 from __future__ import annotations
 
 from decimal import Decimal
 
-from bgkernel.finance import Asset, ChildList, Income, Organization
+from bgkernel.library.finance import Asset, ChildList, Income, Organization
 from conftest import start
 
 ESTATE = """

@@ -6,10 +6,9 @@ import sys
 
 import pytest
 
-from bgkernel.context import RunContext, running
-from bgkernel.geography import (
-    countries_list, country_name, state_name, states_list, subdivision_type,
-)
+from bgkernel.library.context import RunContext, running
+from bgkernel.library.geography import (countries_list, country_name, state_name, states_list,
+                                        subdivision_type)
 
 
 def test_countries_list_is_single_entry_dicts_sorted_by_name():
@@ -66,7 +65,7 @@ def test_subdivision_type():
 
 
 def test_import_does_not_load_pycountry():
-    code = "import bgkernel.geography, sys; print('pycountry' in sys.modules)"
+    code = "import bgkernel.library.geography, sys; print('pycountry' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import bgkernel
-from bgkernel import inbox
-from bgkernel.context import RunContext, running
-from bgkernel.email_objects import DAEmail, DAEmailRecipient, DAEmailRecipientList
+from bgkernel.mail import inbox
+from bgkernel.library.context import RunContext, running
+from bgkernel.library.email_objects import DAEmail, DAEmailRecipient, DAEmailRecipientList
 from bgkernel.errors import DAError
 
 HERE = Path(__file__).resolve().parent / "interviews"
@@ -93,8 +93,8 @@ def test_index_without_key_is_an_error(sim):
     session = sim.start(load(sim, "email_addresses.yml"))
     with running(ctx_for(session)):
         with pytest.raises(DAError):
-            bgkernel.functions.interview_email(index=1)
-        assert bgkernel.functions.interview_email("case", 2) == lines(session.screen)["case 2"]
+            bgkernel.library.functions.interview_email(index=1)
+        assert bgkernel.library.functions.interview_email("case", 2) == lines(session.screen)["case 2"]
 
 
 def test_get_emails_gives_short_codes_keys_owner_and_mail_in_arrival_order(sim):

@@ -36,7 +36,7 @@ def _loaded(code: str) -> list[str]:
 
 
 def test_importing_bgkernel_imports_no_jupyter_and_no_pandas():
-    assert _loaded("import bgkernel, bgkernel.simulator, bgkernel.session, bgkernel.checkin") == []
+    assert _loaded("import bgkernel, bgkernel.simulator, bgkernel.runtime.session, bgkernel.runtime.checkin") == []
 
 
 def test_a_headless_session_imports_no_jupyter():

@@ -8,11 +8,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from bgkernel.mail import (
-    Address, Attachment, MailError, Outbox, SMTPReceiver, SMTPSettings, compose_message,
-    deliver_smtp, envelope_recipients, format_address, parse_addresses, parse_message,
-    sanitize_filename,
-)
+from bgkernel.mail.outbox import (Address, Attachment, MailError, Outbox, SMTPReceiver,
+                                  SMTPSettings, compose_message, deliver_smtp, envelope_recipients,
+                                  format_address, parse_addresses, parse_message, sanitize_filename)
 
 FAKE_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 INTERVIEW = "interview-abcdef@bgkernel.local"

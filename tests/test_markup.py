@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from bgkernel import markup
-from bgkernel.markup import document_html, document_text, target_span, to_html, to_text
+from bgkernel.language import markup
+from bgkernel.language.markup import document_html, document_text, target_span, to_html, to_text
 
 
 def test_plain_text_is_one_paragraph():

@@ -6,7 +6,7 @@ import pickle
 import pytest
 
 import bgkernel
-from bgkernel.navigation import DANav
+from bgkernel.library.navigation import DANav
 from conftest import start
 
 SECTIONS = """

@@ -1,4 +1,4 @@
-"""Tests for bgkernel.objects and bgkernel.files, driven by a tiny fake engine loop."""
+"""Tests for bgkernel.library.objects and bgkernel.library.files, driven by a tiny fake engine loop."""
 from __future__ import annotations
 
 import os
@@ -7,15 +7,14 @@ import shutil
 
 import pytest
 
-from bgkernel import objects
-from bgkernel.context import RunContext, current, running
+from bgkernel.library import objects
+from bgkernel.library.context import RunContext, current, running
 from bgkernel.errors import DAAttributeError, DAIndexError, missing_name
-from bgkernel.files import file_path
-from bgkernel.objects import (
-    Address, DADict, DAEmpty, DAFile, DAFileCollection, DAFileList, DALazyTemplate, DAList,
-    DAObject, DAOrderedDict, DASet, Individual, Thing,
-    get_gathering_mode, reset_gathering_mode,
-)
+from bgkernel.library.files import file_path
+from bgkernel.library.objects import (Address, DADict, DAEmpty, DAFile, DAFileCollection,
+                                      DAFileList, DALazyTemplate, DAList, DAObject, DAOrderedDict,
+                                      DASet, Individual, Thing, get_gathering_mode,
+                                      reset_gathering_mode)
 
 
 class Seq:

@@ -1,4 +1,4 @@
-"""bgkernel.pool on real workers: every backend, revokes, worker deaths, calendars, dask.
+"""bgkernel.background.pool on real workers: every backend, revokes, worker deaths, calendars, dask.
 
 Task functions live at module level so loky and dask workers can import them.
 No timing thresholds: waits have generous failsafe timeouts only.
@@ -18,7 +18,7 @@ import time
 import pytest
 
 from bgkernel.errors import ConfigError, TaskError
-from bgkernel.pool import Pool, TaskOutcome, TaskStarted, backend_names, register_backend
+from bgkernel.background.pool import Pool, TaskOutcome, TaskStarted, backend_names, register_backend
 
 BACKENDS = ["loky", "threading", "inline"]
 FAILSAFE = 60

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bgkernel.clock import Clock
-from bgkernel.schedule import CRON_TYPES, Schedule
+from bgkernel.calendar.clock import Clock
+from bgkernel.calendar.schedule import CRON_TYPES, Schedule
 
 NY = ZoneInfo("America/New_York")
 

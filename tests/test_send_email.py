@@ -8,7 +8,7 @@ import pytest
 
 import bgkernel
 from bgkernel.errors import ConfigError
-from bgkernel.mail import Outbox, SMTPReceiver, parse_message
+from bgkernel.mail.outbox import Outbox, SMTPReceiver, parse_message
 from conftest import start
 
 START = "2026-01-05T09:00:00"

@@ -1,4 +1,4 @@
-"""Tests for bgkernel.timeline: recording, persistence, frames, export."""
+"""Tests for bgkernel.analysis.timeline: recording, persistence, frames, export."""
 from __future__ import annotations
 
 import importlib.util
@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from bgkernel.timeline import (COLUMNS, KINDS, Event, Recorder, export, main_export,
-                               read_export)
+from bgkernel.analysis.timeline import (COLUMNS, KINDS, Event, Recorder, export, main_export,
+                                        read_export)
 
 START = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -261,7 +261,7 @@ def test_a_reopened_store_loads_its_chunks_into_the_same_frame(clocks: FakeClock
     assert chunk_ranges(path) and chunk_ranges(path)[0][0] == 1
     assert sum(b - a + 1 for a, b in chunk_ranges(path)) == len(before) == 2040
 
-    import bgkernel.timeline as timeline
+    import bgkernel.analysis.timeline as timeline
     decoded = []
     real_decode = timeline._decode_block
     monkeypatch.setattr(timeline, "_decode_block", lambda data: decoded.append(1) or real_decode(data))
@@ -431,7 +431,7 @@ def test_filter_by_session(recorder: Recorder, clocks: FakeClocks) -> None:
 
 
 def test_import_does_not_import_pandas() -> None:
-    code = "import sys, bgkernel.timeline; print('pandas' in sys.modules, 'numpy' in sys.modules)"
+    code = "import sys, bgkernel.analysis.timeline; print('pandas' in sys.modules, 'numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False False"

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import bgkernel
-from bgkernel.timeline import export, read_export
+from bgkernel.analysis.timeline import export, read_export
 from conftest import HERE, start
 
 COLUMNS = ["session", "at", "wall", "kind", "name", "detail", "duration"]
@@ -184,7 +184,7 @@ def test_reminder_over_30_days_sends_one_email_on_day_20(tmp_path):
 # --- a picture: the Gantt chart of a session with two parallel tasks ----------------------
 
 def test_gantt_png_of_a_session_with_two_parallel_tasks(tmp_path):
-    charts = pytest.importorskip("bgkernel.charts")
+    charts = pytest.importorskip("bgkernel.analysis.charts")
     pytest.importorskip("matplotlib")
     from matplotlib.image import imread
 

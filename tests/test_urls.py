@@ -1,4 +1,4 @@
-"""bgkernel.urls: the web server's functions, as a headless simulator answers them."""
+"""bgkernel.library.urls: the web server's functions, as a headless simulator answers them."""
 from __future__ import annotations
 
 import base64
@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bgkernel import urls
-from bgkernel.context import RunContext, running
+from bgkernel.library import urls
+from bgkernel.library.context import RunContext, running
 from bgkernel.errors import DAError
-from bgkernel.templates import Undefined
+from bgkernel.language.templates import Undefined
 from conftest import start
 
 

@@ -18,7 +18,7 @@ from bgkernel.widgets import choices as C
 from bgkernel.widgets import fields as F
 from bgkernel.widgets.bridge import Marshal, wait_until
 from bgkernel.widgets.magics import parse_duration
-from bgkernel.screen import Option, ScreenField
+from bgkernel.engine.screen import Option, ScreenField
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -570,7 +570,7 @@ def test_closing_stops_the_timer_thread(fast, apps):
 # --- calendar, tasks, timeline ---------------------------------------------------------------
 
 def test_calendar_bar_advances_time_and_counts_the_outbox(fast, apps):
-    pytest.importorskip("bgkernel.cron")
+    pytest.importorskip("bgkernel.cron.runs")
     session = fast.start(fast.load("""
 mandatory: True
 code: |

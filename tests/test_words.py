@@ -1,19 +1,18 @@
-"""bgkernel.words and bgkernel.grammar: English words as docassemble's functions give them."""
+"""bgkernel.library.words and bgkernel.library.grammar: English words as docassemble's functions give them."""
 from __future__ import annotations
 
 import pytest
 
-from bgkernel import grammar, words
-from bgkernel.context import RunContext, running
+from bgkernel.library import grammar, words
+from bgkernel.library.context import RunContext, running
 from bgkernel.errors import missing_name
-from bgkernel.objects import DADict, DAList, DAObject, Individual, Person
-from bgkernel.templates import Undefined
-from bgkernel.words import (
-    add_separators, alpha, fix_punctuation, indefinite_article, item_label, nice_number,
-    noun_plural, noun_singular, ordinal, ordinal_number, quantity_noun, quote_paragraphs,
-    roman, single_to_double_newlines, space_to_underscore, title_case, verb_past,
-    verb_present, verbatim, yesno,
-)
+from bgkernel.library.objects import DADict, DAList, DAObject, Individual, Person
+from bgkernel.language.templates import Undefined
+from bgkernel.library.words import (add_separators, alpha, fix_punctuation, indefinite_article,
+                                    item_label, nice_number, noun_plural, noun_singular, ordinal,
+                                    ordinal_number, quantity_noun, quote_paragraphs, roman,
+                                    single_to_double_newlines, space_to_underscore, title_case,
+                                    verb_past, verb_present, verbatim, yesno)
 
 
 # --- numbers --------------------------------------------------------------------------------
@@ -133,7 +132,7 @@ def test_undefined_template_names_are_sought_not_swallowed():
         ordinal(Undefined("i"))
 
 
-# --- the objects' English methods (bgkernel.grammar) --------------------------------------
+# --- the objects' English methods (bgkernel.library.grammar) --------------------------------------
 
 @pytest.fixture
 def ns():

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import ipywidgets as W
 
-from bgkernel.screen import Button, Screen
+from bgkernel.engine.screen import Button, Screen
 
 from .bridge import POLL, Marshal, Ticker, _interval
 from .fields import FieldWidget
@@ -31,7 +31,7 @@ from .panels import CalendarBar, TasksPanel
 from .screen import ScreenView
 
 if TYPE_CHECKING:
-    from bgkernel.session import Session
+    from bgkernel.runtime.session import Session
 
 __all__ = ["InterviewApp", "show"]
 

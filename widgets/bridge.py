@@ -27,8 +27,8 @@ import traceback
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
-from bgkernel.clock import real_monotonic
-from bgkernel.screen import Screen
+from bgkernel.calendar.clock import real_monotonic
+from bgkernel.engine.screen import Screen
 
 if TYPE_CHECKING:
     from .app import InterviewApp

@@ -9,8 +9,8 @@ from typing import Any
 
 import ipywidgets as W
 
-from bgkernel import datatypes
-from bgkernel.screen import Option, ScreenField
+from bgkernel.engine import datatypes
+from bgkernel.engine.screen import Option, ScreenField
 
 from .fields import _NOTA, FieldWidget, _plain, _truth, register
 

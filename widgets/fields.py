@@ -1,6 +1,6 @@
 """Screen fields as ipywidgets: a registry from a field's datatype to a :class:`FieldWidget`.
 
-A ``FieldWidget`` wraps one :class:`bgkernel.screen.ScreenField`.  It shows ``.box`` (label,
+A ``FieldWidget`` wraps one :class:`bgkernel.engine.screen.ScreenField`.  It shows ``.box`` (label,
 control, hint, error), gives ``.value`` (what ``Session.answer`` is passed: a Python value,
 or the raw string a browser would post for typed text and numbers) and ``.raw()`` (the
 check-in strings of SEMANTICS §8.3), and takes ``.set(value)`` — the method twin of typing
@@ -19,9 +19,9 @@ from typing import Any, Callable
 
 import ipywidgets as W
 
-from bgkernel import datatypes
-from bgkernel.markup import to_html, to_text
-from bgkernel.screen import Option, ScreenField
+from bgkernel.engine import datatypes
+from bgkernel.language.markup import to_html, to_text
+from bgkernel.engine.screen import Option, ScreenField
 
 __all__ = ["FieldWidget", "register", "widget_for", "registered", "NoteField", "TextField",
            "AreaField", "NumberField", "RangeField", "DateField", "DatetimeField", "TimeField",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import ipywidgets as W
 
 if TYPE_CHECKING:
-    from bgkernel.session import Session
+    from bgkernel.runtime.session import Session
     from bgkernel.simulator import Simulator
 
 __all__ = ["CalendarBar", "TasksPanel", "STEPS"]

@@ -1,4 +1,4 @@
-"""One :class:`bgkernel.screen.Screen` as a tree of ipywidgets, updated in place.
+"""One :class:`bgkernel.engine.screen.Screen` as a tree of ipywidgets, updated in place.
 
 A :class:`ScreenView` is built for a screen body (a new question, a refresh) and then
 updated for what a check-in changes on the same page: ``[TARGET x]`` areas, flash
@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 import ipywidgets as W
 
-from bgkernel.markup import to_html
-from bgkernel.screen import Screen
+from bgkernel.language.markup import to_html
+from bgkernel.engine.screen import Screen
 
 from .fields import FieldWidget, _plain, widget_for
 
@@ -248,7 +248,7 @@ def _download_link(path: str, filename: str) -> str | None:
             data = base64.b64encode(handle.read()).decode("ascii")
     except OSError:
         return None
-    from bgkernel.files import ext_and_mimetype
+    from bgkernel.library.files import ext_and_mimetype
     mimetype = ext_and_mimetype(filename)[1]
     return (f'<a download="{_html.escape(os.path.basename(filename))}" '
             f'href="data:{mimetype};base64,{data}">{_html.escape(os.path.basename(filename))}</a>')

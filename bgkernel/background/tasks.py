@@ -1,0 +1,555 @@
+"""Background actions: task objects, the manager that runs them, response/error actions.
+
+A task is queued by ``background_action()`` during an evaluation and submitted to the
+pool only once that evaluation has saved (docassemble's worker waits for the page's
+lock, so it reads the launching save).  The worker returns a plain outcome; the
+response or error action then runs here, against the latest saved answers, under the
+session lock, and saves.  UI notifications are queued per session for the next
+check-in.  Every step goes on the timeline.
+"""
+from __future__ import annotations
+
+import pickle
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..library.context import RunContext, UserInfo, current_or_none, parent_only
+from ..errors import DAError, TaskError
+from ..library.objects import DAObject
+
+if TYPE_CHECKING:
+    from ..runtime.session import Session
+    from ..simulator import Simulator
+
+__all__ = ["BackgroundTask", "BackgroundResult", "BackgroundAction", "TaskManager", "TaskRevokedError"]
+
+_MANAGERS: dict[str, "TaskManager"] = {}
+
+
+class TaskRevokedError(DAError):
+    """``get()`` on a revoked task (Celery's TaskRevokedError)."""
+
+
+@dataclass
+class BackgroundResult:
+    """docassemble's BackgroundResult: five attributes, plus what the worker printed."""
+
+    value: Any = None
+    error_type: str | None = None
+    error_trace: str | None = None
+    error_message: str | None = None
+    variables: list | None = None
+    output: str = ""
+
+    def __str__(self) -> str:
+        return str(self.error_message if self.error_type else self.value)
+
+
+class BackgroundTask:
+    """What ``background_action()`` returns (docassemble's MyAsyncResult); saved with the answers."""
+
+    def __init__(self, task_id: str, session_id: str | None, store_path: str | None,
+                 action: str | None = None):
+        self.id = task_id
+        self.session_id = session_id
+        self.store_path = store_path
+        self.action = action
+        self._cached_result: BackgroundResult | None = None
+
+    def __repr__(self) -> str:
+        return f"<BackgroundTask {self.id[:8]} {self.status()}>"
+
+    def _manager(self) -> "TaskManager | None":
+        parent_only("a background task's state")
+        return _MANAGERS.get(self.store_path or "")
+
+    def _state(self) -> str:
+        manager = self._manager()
+        if manager is not None:
+            return manager.state(self.id)
+        from ..runtime.store import Store
+        row = Store(self.store_path).task_row(self.id) if self.store_path else None
+        return row["state"] if row else "PENDING"
+
+    def ready(self) -> bool:
+        return self._state() in ("SUCCESS", "FAILURE", "REVOKED")
+
+    def _fetch(self) -> BackgroundResult:
+        if self._cached_result is not None:
+            return self._cached_result
+        manager = self._manager()
+        if manager is None:
+            raise TaskError(f"task {self.id} belongs to a simulator that is not running")
+        result = manager.result(self.id, wait=True)
+        self._cached_result = result
+        return result
+
+    def wait(self) -> bool:
+        self._fetch()
+        return True
+
+    def result(self) -> BackgroundResult:
+        return self._fetch()
+
+    def get(self) -> Any:
+        if self._state() == "REVOKED" and self._cached_result is None:
+            raise TaskRevokedError(f"task {self.id} was revoked")
+        return self._fetch().value
+
+    def failed(self) -> bool:
+        return self._fetch().error_type is not None
+
+    def revoke(self, terminate: bool = True) -> bool:
+        manager = self._manager()
+        return manager.revoke(self.id, terminate) if manager is not None else False
+
+    def status(self) -> str:
+        return self._state()
+
+    state = status
+
+    @property
+    def output(self) -> str:
+        """What the task printed or logged (docassemble's worker.log for this task)."""
+        manager = self._manager()
+        return manager.output(self.id) if manager is not None else ""
+
+
+class _Record:
+    """The manager's state for one task."""
+
+    def __init__(self, task_id: str, session_id: str, action: str, notification: Any):
+        self.id = task_id
+        self.session_id = session_id
+        self.action = action
+        self.notification = notification
+        self.state = "PENDING"
+        self.result: BackgroundResult | None = None
+        self.done = threading.Event()
+        self.handle: Any = None
+        self.queued_wall = 0.0
+        self.output = ""
+        self.started_recorded = False
+        self.start_delay = 0.0
+        self.user: Any = None
+
+
+class TaskManager:
+    """Runs a simulator's background actions on its pool."""
+
+    def __init__(self, sim: "Simulator", backend: Any = "loky", workers: int = 4):
+        self.sim = sim
+        self._backend = backend
+        self._workers = workers
+        self._pool: Any = None
+        if isinstance(backend, str):
+            from ..errors import ConfigError
+            from .backends import backend_names
+            if backend not in backend_names():
+                raise ConfigError(f"unknown backend {backend!r}; valid backends: "
+                                  + ", ".join(backend_names()) + ", or any concurrent.futures.Executor")
+        self._records: dict[str, _Record] = {}
+        self._by_session: dict[str, list[str]] = defaultdict(list)
+        self._notes: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.RLock()
+        self._idle = threading.Condition(self._lock)
+        self._open = 0
+        _MANAGERS[sim.store.path] = self
+
+    @property
+    def pool(self) -> Any:
+        """The worker pool, started on first use."""
+        if self._pool is None:
+            from .pool import Pool
+            self._pool = Pool(self._backend, self._workers)
+        return self._pool
+
+    # --- queueing ---------------------------------------------------------------------------
+
+    def launch(self, ctx: RunContext, action: str, notification: Any, arguments: dict) -> BackgroundTask:
+        task_id = uuid.uuid4().hex
+        ctx.launched.append({"id": task_id, "action": action, "notification": notification,
+                             "arguments": dict(arguments), "user": ctx.user})
+        return BackgroundTask(task_id, ctx.session_id, self.sim.store.path, action)
+
+    def dispatch(self, session: "Session", ctx: RunContext) -> None:
+        """Submit what the evaluation launched (it has saved)."""
+        for spec in ctx.launched:
+            self.submit(session, spec)
+        ctx.launched.clear()
+
+    def submit(self, session: "Session", spec: dict) -> None:
+        sim = self.sim
+        record = _Record(spec["id"], session.id, spec["action"], spec["notification"])
+        record.user = spec["user"]
+        record.start_delay = sim.clock.scaled(float(sim.config["worker start delay"]))
+        record.queued_wall = sim.clock.wall()
+        interview = session.interview
+        job = {"store_path": sim.store.path, "session": session.id, "digest": interview.digest,
+               "source": interview.source, "path": interview.path, "name": interview.name,
+               "action": spec["action"], "arguments": spec["arguments"],
+               "user": _user_dict(spec["user"]), "config": dict(sim.config),
+               "files_dir": sim.store.files_dir}
+        with self._lock:
+            self._records[record.id] = record
+            self._by_session[session.id].append(record.id)
+            self._open += 1
+        sim.store.save_task(record.id, session.id, record.action, record.notification, "PENDING",
+                            sim.clock.now().timestamp())
+        sim.record(session.id, "task_queued", record.action, _args(spec["arguments"]), task=record.id)
+        from .worker import run_job
+        calendar = None if sim.clock.is_real() else sim.clock.now().isoformat()
+        try:
+            record.handle = self.pool.submit(
+                run_job, job, task_id=record.id, calendar=calendar,
+                start_delay=record.start_delay,
+                on_done=lambda outcome, rec=record: self._finished(rec, outcome),
+                on_start=lambda started, rec=record: self._started(rec, started.started, started.pid))
+        except Exception as err:  # noqa: BLE001 -- an unpicklable argument, a closed pool ...
+            self._finalize(record, BackgroundResult(error_type=type(err).__name__,
+                                                    error_message=str(err), error_trace=""),
+                           "FAILURE", extra=None)
+
+    # --- results ----------------------------------------------------------------------------
+
+    def _started(self, record: _Record, started: float, pid: int | None) -> None:
+        """The worker took the task at epoch ``started``; its action code starts after the
+        worker start delay (docassemble's worker sleeps first), which the timeline counts
+        as queue time."""
+        if record.started_recorded:
+            return
+        record.started_recorded = True
+        sim = self.sim
+        from ..calendar.clock import real_now  # time.time() reads the calendar inside a freeze (advance)
+        ago = real_now().timestamp() - (started + record.start_delay)
+        started_wall = sim.clock.wall() - ago
+        sim.recorder.record(record.session_id, "task_started", record.action, f"pid {pid}",
+                            max(started_wall - record.queued_wall, 0.0), wall=started_wall,
+                            at=sim.clock.now() - _delta(ago), task=record.id)
+
+    def _finished(self, record: _Record, outcome: Any) -> None:
+        """Pool callback (another thread): record, run response/error actions, notify."""
+        sim = self.sim
+        record.output = outcome.output or ""
+        if record.output.strip():
+            sim.record(record.session_id, "task_output", record.action, record.output[-4000:],
+                       task=record.id)
+        if outcome.started and not record.started_recorded:
+            self._started(record, outcome.started, outcome.pid)
+        run_time = (outcome.finished - outcome.started - record.start_delay) \
+            if outcome.started and outcome.finished else None
+        if outcome.revoked:
+            self._finalize(record, BackgroundResult(output=record.output), "REVOKED", extra=None)
+            sim.record(record.session_id, "task_revoked", record.action, "", run_time, task=record.id)
+            return
+        if not outcome.ok:
+            result = BackgroundResult(error_type=outcome.error_type, error_message=outcome.error_message,
+                                      error_trace=outcome.error_trace, variables=[], output=record.output)
+            sim.record(record.session_id, "task_failed", record.action,
+                       f"{outcome.error_type}: {outcome.error_message}", run_time, task=record.id)
+            self._finalize(record, result, "FAILURE", extra=None)
+            return
+        data = outcome.value
+        try:
+            self._handle(record, data, run_time)
+        except Exception as err:  # noqa: BLE001 -- never lose a task: record the failure
+            self._finalize(record, BackgroundResult(error_type=type(err).__name__, error_message=str(err),
+                                                    error_trace="", output=record.output),
+                           "FAILURE", extra=None)
+
+    def _handle(self, record: _Record, data: dict, run_time: float | None) -> None:
+        sim = self.sim
+        session = self._session(record.session_id)
+        for email in data.get("emails", ()):
+            sim.services.deliver_prepared(email, record.session_id)
+        for spec in data.get("launched", ()):
+            if session is not None:
+                self.submit(session, spec)
+        kind = data.get("kind")
+        if kind == "error":
+            detail = f"{data['error_type']}: {data['error_message']}"
+            if data.get("location"):
+                detail += f" ({data['location']})"
+            sim.record(record.session_id, "task_failed", record.action, detail, run_time, task=record.id)
+            result = BackgroundResult(error_type=data["error_type"], error_message=data["error_message"],
+                                      error_trace=data["error_trace"], variables=data.get("variables") or [],
+                                      output=record.output)
+            on_error = data.get("on_error")
+            if on_error and session is not None:
+                self._error_action(record, session, on_error, result)
+                return
+            extra = record.notification if data.get("question") else None
+            self._finalize(record, result, "FAILURE", extra=extra)
+            return
+        sim.record(record.session_id, "task_finished", record.action, _brief(data.get("value")),
+                   run_time, task=record.id)
+        if kind == "response_action" and session is not None:
+            value, error = self._response_action(record, session, data["action"], data["arguments"],
+                                                 ignore=data.get("save_status") == "ignore")
+            if error is not None:
+                self._finalize(record, error, "FAILURE", extra=record.notification)
+            else:
+                self._finalize(record, BackgroundResult(value=value, output=record.output), "SUCCESS",
+                               extra=record.notification)
+            return
+        if kind == "command" and data.get("command") in ("exit", "restart", "exit_logout"):
+            sim.delete_session(record.session_id, reason=f"background {data['command']}")
+        self._finalize(record, BackgroundResult(value=data.get("value"), output=record.output), "SUCCESS",
+                       extra=record.notification)
+
+    def _response_action(self, record: _Record, session: "Session", action: str, arguments: dict,
+                         ignore: bool = False) -> tuple[Any, BackgroundResult | None]:
+        """Run ``action`` against the latest saved answers under the session lock; save."""
+        from ..errors import InterviewError
+        from ..runtime.store import load_answers
+        sim = self.sim
+        t0 = sim.clock.wall()
+        with sim.locks.hold(session.id, f"response action {action}"):
+            if not sim.store.exists(session.id):
+                return None, None
+            _, data = sim.store.latest(session.id)
+            ns = load_answers(data)
+            ctx = session._context(ns, action=action, arguments=arguments, interface="worker",
+                                   user=_user_info(record, session))
+            if ignore:
+                ctx.save_status = "ignore"
+            try:
+                result, _ = session.evaluate(ns, ctx)
+            except InterviewError as err:
+                error = BackgroundResult(
+                    error_type=getattr(err, "error_type", None) or type(err).__name__,
+                    error_message=getattr(err, "error_message", None) or str(err), error_trace=None,
+                    variables=list(getattr(err, "variables", ())), output=record.output)
+                sim.record(session.id, "response_action", action, f"failed: {err}",
+                           sim.clock.wall() - t0, task=record.id)
+                return None, error
+            if ctx.save_status != "ignore":
+                sim.save_answers(session.id, ns, new_step=False, user=ctx.user)
+        sim.tasks.dispatch(session, ctx)
+        sim.record(session.id, "response_action", action, _args(arguments), sim.clock.wall() - t0,
+                   task=record.id)
+        if result.kind == "backgroundresponse":
+            return result.payload, None
+        return {"action": action, "arguments": arguments}, None
+
+    def _error_action(self, record: _Record, session: "Session", on_error: dict,
+                      failure: BackgroundResult) -> None:
+        from ..errors import InterviewError
+        from ..runtime.store import load_answers
+        sim = self.sim
+        arguments = dict(on_error.get("arguments") or {})
+        arguments.update(error_type=failure.error_type, error_message=failure.error_message,
+                         error_trace=failure.error_trace, variables=failure.variables)
+        action = on_error["action"]
+        t0 = sim.clock.wall()
+        value = None
+        with sim.locks.hold(session.id, f"error action {action}"):
+            if not sim.store.exists(session.id):
+                self._finalize(record, failure, "FAILURE", extra=None)
+                return
+            _, data = sim.store.latest(session.id)
+            ns = load_answers(data)
+            ctx = session._context(ns, action=action, arguments=arguments, interface="worker",
+                                   user=_user_info(record, session))
+            try:
+                result, _ = session.evaluate(ns, ctx)
+                if result.kind == "backgroundresponse":
+                    value = result.payload
+            except InterviewError as err:
+                failure.error_type = getattr(err, "error_type", None) or type(err).__name__
+                failure.error_message = getattr(err, "error_message", None) or str(err)
+                failure.error_trace = None
+            if ctx.save_status != "ignore":
+                sim.save_answers(session.id, ns, new_step=False, user=ctx.user)
+        sim.tasks.dispatch(session, ctx)
+        sim.record(session.id, "error_action", action, f"{failure.error_type}: {failure.error_message}",
+                   sim.clock.wall() - t0, task=record.id)
+        failure.value = value
+        self._finalize(record, failure, "FAILURE", extra=record.notification)
+
+    def _finalize(self, record: _Record, result: BackgroundResult, state: str, extra: Any) -> None:
+        record.result = result
+        record.state = state
+        try:
+            blob = pickle.dumps(result)
+        except Exception:  # noqa: BLE001 -- keep the text of what cannot be pickled
+            blob = pickle.dumps(BackgroundResult(value=repr(result.value), error_type=result.error_type,
+                                                 error_message=result.error_message,
+                                                 error_trace=result.error_trace, output=result.output))
+        try:
+            self.sim.store.finish_task(record.id, state, blob, None, time.time(), record.output)
+        except Exception:  # noqa: BLE001 -- the store was closed under us; the record stays
+            pass
+        if extra is not None and state != "REVOKED":
+            with self._lock:
+                self._notes[record.session_id].append(
+                    {"value": result.value, "extra": extra, "task": record.id})
+        with self._lock:
+            record.done.set()
+            self._open -= 1
+            self._idle.notify_all()
+
+    # --- queries ----------------------------------------------------------------------------
+
+    def _session(self, session_id: str) -> "Session | None":
+        try:
+            return self.sim.session(session_id)
+        except Exception:  # noqa: BLE001 -- deleted meanwhile
+            return None
+
+    def state(self, task_id: str) -> str:
+        record = self._records.get(task_id)
+        if record is not None:
+            return record.state
+        row = self.sim.store.task_row(task_id)
+        return row["state"] if row else "PENDING"
+
+    def result(self, task_id: str, wait: bool = True) -> BackgroundResult:
+        record = self._records.get(task_id)
+        if record is not None:
+            if wait:
+                record.done.wait()
+            if record.result is None:
+                raise TaskError(f"task {task_id} has no result yet")
+            return record.result
+        row = self.sim.store.task_row(task_id)
+        if row is None or row["outcome"] is None:
+            raise TaskError(f"task {task_id} is unknown or was not finished when its simulator stopped")
+        return pickle.loads(row["outcome"])  # noqa: S301 -- our own store
+
+    def output(self, task_id: str) -> str:
+        record = self._records.get(task_id)
+        if record is not None:
+            return record.output
+        row = self.sim.store.task_row(task_id)
+        return (row or {}).get("output") or ""
+
+    def revoke(self, task_id: str, terminate: bool = True) -> bool:
+        record = self._records.get(task_id)
+        if record is None or record.handle is None or record.done.is_set():
+            return False
+        stopped = record.handle.terminate() if terminate else record.handle.cancel()
+        return bool(stopped)
+
+    def for_session(self, session_id: str) -> list[BackgroundTask]:
+        with self._lock:
+            ids = list(self._by_session.get(session_id, ()))
+        return [BackgroundTask(i, session_id, self.sim.store.path, self._records[i].action) for i in ids]
+
+    def pop_notifications(self, session_id: str) -> list[dict]:
+        with self._lock:
+            queue = self._notes.get(session_id)
+            items = list(queue) if queue else []
+            if queue:
+                queue.clear()
+        for item in items:
+            self.sim.record(session_id, "notification", str(item["extra"]), _brief(item["value"]),
+                            task=item.get("task"))
+        return [{"value": i["value"], "extra": i["extra"]} for i in items]
+
+    def pending(self, session_id: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for r in self._records.values()
+                       if not r.done.is_set() and (session_id is None or r.session_id == session_id))
+
+    def wait_session(self, session_id: str | None, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while self.pending(session_id):
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._idle.wait(remaining if remaining is not None else 0.5)
+        return True
+
+    def shutdown(self) -> None:
+        """Stop the pool: tasks still queued or running are revoked (a closed simulator
+        has no server left to deliver their results to)."""
+        _MANAGERS.pop(self.sim.store.path, None)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, terminate=True)
+
+
+class BackgroundAction(DAObject):
+    """docassemble's BackgroundAction: run a task, wait with ``command('wait')`` until ready."""
+
+    def init(self, *pargs: Any, **kwargs: Any) -> None:
+        self._running = False
+        self.refresh_seconds = 4
+        super().init(*pargs, **kwargs)
+
+    def run(self, action: str, **kwargs: Any) -> Any:
+        from ..library.functions import background_action
+        ctx = current_or_none()
+        if ctx is not None and ctx.in_worker:
+            raise DAError("You cannot run a BackgroundAction inside of a background action")
+        if not self._running:
+            self.bg_action = background_action(action, **kwargs)
+            self._running = True
+            self.initial_wait()
+        if not self.bg_action.ready():
+            self.wait()
+        result = self.bg_action.result()
+        failed = self.bg_action.failed()
+        del self.bg_action
+        self._running = False
+        return self.on_failure(result) if failed else self.process_response(result)
+
+    def initial_wait(self) -> None:
+        from ..library.functions import command
+        command("wait", sleep=self.refresh_seconds)
+
+    def wait(self) -> None:
+        from ..library.functions import command, set_save_status
+        set_save_status("ignore")
+        command("wait", sleep=self.refresh_seconds)
+
+    def process_response(self, result: BackgroundResult) -> Any:
+        return result.value
+
+    def on_failure(self, result: BackgroundResult) -> Any:
+        return result.value
+
+    def running(self) -> bool:
+        return self._running
+
+    def ready(self) -> bool | None:
+        return self.bg_action.ready() if self._running else None
+
+
+def _user_dict(user: Any) -> dict:
+    if isinstance(user, UserInfo):
+        out = dict(user.__dict__)
+        out["roles"] = tuple(user.roles)
+        return out
+    return dict(user)
+
+
+def _user_info(record: _Record, session: "Session") -> UserInfo:
+    user = record.user
+    if isinstance(user, UserInfo):
+        return user
+    if isinstance(user, dict):
+        return UserInfo(**{**user, "roles": tuple(user.get("roles", ()))})
+    return session.user
+
+
+def _args(arguments: dict) -> str:
+    return ", ".join(f"{k}={_brief(v)}" for k, v in arguments.items())[:300]
+
+
+def _brief(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001
+        text = f"<{type(value).__name__}>"
+    return text[:200]
+
+
+def _delta(seconds: float):
+    import datetime as _dt
+    return _dt.timedelta(seconds=seconds)

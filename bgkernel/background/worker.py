@@ -1,0 +1,198 @@
+"""What runs in a worker process: one background action on a snapshot of the answers.
+
+The worker loads the interview (cached per process), reads the latest saved answers
+from the SQLite store, runs the interview logic with the action, and returns a plain
+``dict`` outcome — never the live objects — so any pool (loky, threads, dask) can
+carry it.  Its own changes to variables are discarded (SEMANTICS §1.3 step 9).
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from typing import Any
+
+from ..library.context import RunContext, UserInfo, running
+from ..engine.evaluation import Evaluation, InterviewRuntimeError, NoEndpointError
+from ..errors import DAError, InterviewError
+from ..language.interview import Interview, load_interview
+from ..runtime.store import load_answers
+from ..library import dates as _dates  # noqa: F401,E402 -- before any freeze: a class defined under
+#   freezegun subclasses FakeDatetime, whose isinstance() accepts every datetime
+
+__all__ = ["run_job", "WorkerServices"]
+
+
+def _warm() -> None:
+    """Import what every task needs once, in the pool's worker: the per-task processes it
+    forks (see pool.py) inherit these modules instead of importing them again."""
+    from ..library import catalog as library
+    from ..language import markup
+    from . import tasks  # noqa: F401
+    library.builtins_dict()
+    try:
+        import dateutil.parser  # noqa: F401
+        import babel.dates  # noqa: F401
+    except ImportError:
+        pass
+
+
+_warm()
+
+_interviews: dict[str, Interview] = {}
+_lock = threading.Lock()
+
+
+def _interview(job: dict) -> Interview:
+    with _lock:
+        found = _interviews.get(job["digest"])
+        if found is None:
+            found = load_interview(job["source"], path=job.get("path"), name=job.get("name"))
+            _interviews[job["digest"]] = found
+        return found
+
+
+def _snapshot(store_path: str, session_id: str) -> bytes | None:
+    conn = sqlite3.connect(store_path, timeout=30.0)
+    try:
+        conn.execute("PRAGMA busy_timeout=30000")
+        row = conn.execute("SELECT data FROM steps WHERE session = ? ORDER BY idx DESC LIMIT 1",
+                           (session_id,)).fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+class WorkerServices:
+    """``ctx.services`` inside a worker: what it asks of the simulator is returned."""
+
+    def __init__(self) -> None:
+        self.launched: list[dict] = []
+        self.emails: list[dict] = []
+
+    def background_action(self, ctx: RunContext, action: str, ui_notification: Any,
+                          arguments: dict) -> Any:
+        from .tasks import BackgroundTask
+        task_id = uuid.uuid4().hex
+        self.launched.append({"id": task_id, "action": action, "notification": ui_notification,
+                              "arguments": arguments, "user": ctx.user})
+        return BackgroundTask(task_id, ctx.session_id, ctx.extra.get("store_path"), action)
+
+    def release_lock(self, session_id: str | None) -> None:
+        return None
+
+    def send_email(self, ctx: RunContext, to: Any, kwargs: dict) -> bool:
+        from ..mail.outgoing import prepare_email
+        prepared = prepare_email(ctx, to, kwargs)
+        if prepared is None:
+            return False
+        self.emails.append(prepared)
+        task = kwargs.get("task")
+        if task:
+            from ..library.functions import mark_task_as_performed
+            mark_task_as_performed(task)
+        return True
+
+    def interview_email(self, ctx: RunContext, key: Any, index: Any) -> str:
+        from ..mail.inbox import address_from_store
+        return address_from_store(ctx, key, index)
+
+    def get_emails(self, ctx: RunContext, key: Any, index: Any) -> list:
+        from ..mail.inbox import emails_from_store
+        return emails_from_store(ctx, key, index)
+
+    def kv(self, ctx: RunContext, op: str, key: str, value: bytes | None = None) -> Any:
+        """A DAStore operation, on a connection of this process to the store file."""
+        from ..library.context import parent_only
+        from ..library.dastore import apply
+        from ..runtime.store import Store
+        parent_only("a DAStore")
+        path = ctx.extra.get("store_path")
+        if not path:
+            raise DAError("DAStore needs the simulator's store (no store_path in this context)")
+        store = Store(path)
+        try:
+            return apply(store, op, key, value)
+        finally:
+            store.close()
+
+
+def prepare_job(job: dict) -> None:
+    """Warm a pool worker for jobs like this one: parse and cache the interview."""
+    _interview(job)
+
+
+def run_job(job: dict) -> dict:
+    """Run one background action; returns the outcome as plain data."""
+    interview = _interview(job)
+    data = _snapshot(job["store_path"], job["session"])
+    if data is None:
+        print("background_action: dictionary could not be found")
+        return {"kind": "none", "launched": [], "emails": []}
+    ns = load_answers(data)
+    services = WorkerServices()
+    user = job["user"] if isinstance(job["user"], UserInfo) else UserInfo(**job["user"])
+    ctx = RunContext(session_id=job["session"], interview=interview, namespace=ns, user=user,
+                     interface="worker", action=job["action"], arguments=dict(job["arguments"]),
+                     config=job["config"], services=services, in_worker=True,
+                     files_dir=job.get("files_dir"))
+    ctx.extra["action_name"] = job["action"]
+    ctx.extra["store_path"] = job["store_path"]
+    print(f"background_action: yaml_filename is {interview.name} and session code is "
+          f"{job['session']} and action is {{'action': {job['action']!r}, 'arguments': {job['arguments']!r}}}")
+    out: dict[str, Any] = {"launched": services.launched, "emails": services.emails}
+    try:
+        with running(ctx):
+            result = Evaluation(interview, ns, ctx).assemble()
+    except InterviewRuntimeError as err:
+        out.update(kind="error", error_type=err.error_type, error_message=err.error_message,
+                   error_trace=err.error_trace, variables=list(err.variables),
+                   location=err.location())
+    except NoEndpointError as err:
+        out.update(kind="error", error_type="DAErrorNoEndpoint", error_message=err.message,
+                   error_trace="", variables=list(reversed(ctx.seeking)), location=err.location())
+    except InterviewError as err:
+        out.update(kind="error", error_type=type(err).__name__, error_message=str(err),
+                   error_trace="", variables=list(reversed(ctx.seeking)), location=err.location())
+    else:
+        out.update(_outcome(result, ctx))
+    out["on_error"] = ctx.on_error
+    out["save_status"] = ctx.save_status
+    return out
+
+
+run_job.prepare = prepare_job  # type: ignore[attr-defined]  -- see pool_fork._prepare
+
+
+def _outcome(result: Any, ctx: RunContext) -> dict:
+    kind = result.kind
+    if kind == "backgroundresponse":
+        return {"kind": "value", "value": result.payload}
+    if kind == "backgroundresponseaction":
+        return {"kind": "response_action", "action": result.signal.action,
+                "arguments": result.signal.arguments}
+    if kind == "command":
+        return {"kind": "command", "command": result.signal.command}
+    if kind == "response":
+        signal = result.signal
+        if signal.content is not None and not signal.null:
+            print(str(signal.content).rstrip())
+        return {"kind": "value", "value": None}
+    if kind in ("question", "message", "template"):
+        text = ""
+        if kind == "question":
+            text = result.payload.question
+        elif kind == "message":
+            text = result.signal.question
+        else:
+            text = result.content or ""
+        sought = ctx.extra.get("last_sought") or ""
+        print("background_action: The end result of the background action was the seeking of the "
+              f"variable {sought}, which resulted in asking this question: {text!r}")
+        print("background_action: Perhaps your interview did not ask all of the questions needed "
+              "for the background action to do its work.")
+        print("background_action: Or perhaps your background action did its job, but you did not "
+              "end it with a call to background_response().")
+        return {"kind": "error", "error_type": "QuestionError", "error_message": text,
+                "error_trace": None, "variables": [], "question": True}
+    return {"kind": "value", "value": None}

@@ -1,0 +1,604 @@
+"""docassemble's evaluation loop: ``assemble`` and the search for undefined names.
+
+One :class:`Evaluation` runs the interview once against a namespace (the answers):
+``initial`` blocks on every pass, ``mandatory`` blocks in order, and for every
+undefined name the block that defines it (later blocks first) — running code, or
+stopping at a question.  The undefined-name loop lives here and only here.
+"""
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..library import catalog as library
+from ..language.assignments import variants
+from ..language.blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, ObjectsBlock,
+                               QuestionBlock, TemplateBlock)
+from ..library.context import RunContext
+from ..errors import (BackgroundResponseActionSignal, BackgroundResponseSignal, CircularityError,
+                      CodeError, CommandSignal, DAAttributeError, DAIndexError, ForcedNameError,
+                      InterviewError, MessageSignal, MissingVariableError, ResponseSignal, Signal,
+                      missing_name)
+from ..language.interview import Interview
+from ..library.objects import new_local
+from .evaluating import (import_modules, is_initial, literal, names_for, source_line,
+                         substitute)
+
+__all__ = ["Evaluation", "Result", "Asked", "NoEndpointError", "InterviewRuntimeError", "ITERATORS"]
+
+ITERATORS = ("x", "i", "j", "k", "l", "m", "n")
+CONTINUE = object()
+NO_ENDPOINT = ("Docassemble has finished executing all code blocks marked as initial or mandatory, "
+               "and finished asking all questions marked as mandatory (if any).  It is a best "
+               "practice to end your interview with a question that says goodbye.")
+
+
+class NoEndpointError(InterviewError):
+    """Every mandatory block is done and nothing is left to show."""
+
+
+class InterviewRuntimeError(CodeError):
+    """Interview code raised; ``error_type``/``error_message``/``error_trace`` describe it."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None,
+                 error_type: str = "", error_message: str = "", error_trace: str = "",
+                 variables: tuple = ()):
+        super().__init__(message, file, line)
+        self.error_type = error_type
+        self.error_message = error_message
+        self.error_trace = error_trace
+        self.variables = tuple(variables)
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.file, self.line, self.error_type,
+                             self.error_message, self.error_trace, self.variables))
+
+
+@dataclass
+class Asked:
+    """The evaluation stopped at a question block (with its x / i context)."""
+
+    block: QuestionBlock
+    iterators: dict[str, str] = field(default_factory=dict)   # 'x' -> expression, 'i' -> literal
+
+
+@dataclass
+class Result:
+    """How one evaluation ended."""
+
+    kind: str                       # question, backgroundresponse, backgroundresponseaction,
+    #                                 command, response, message, template
+    asked: Asked | None = None
+    signal: Signal | None = None
+    payload: Any = None
+    content: str | None = None      # template content (target templates)
+    target: str | None = None
+
+
+class _Seek(Exception):
+    """Internal: a name must be found first (carries the name)."""
+
+
+_LOCALS = ("session_local", "device_local", "user_local")
+
+
+class Evaluation:
+    """One run of the interview logic (docassemble's ``assemble``)."""
+
+    def __init__(self, interview: Interview, namespace: dict, ctx: RunContext):
+        self.interview = interview
+        self.ns = namespace
+        self.ctx = ctx
+        self.internal = namespace.setdefault("_internal", {})
+        self.loop_limit = int(interview.features.get("loop limit", 500))
+        self.recursion_limit = min(int(interview.features.get("recursion limit", 60)), 120)
+        self.depth = 0
+        self.forgive: set[str] = set()
+        self.prepared = False
+        self.where: Block | None = None          # the block that last needed a missing name
+        self.history: list[str] = []             # names sought, for circularity reports
+        self.tried: dict[str, set[int]] = {}     # blocks not to try again for a name
+
+    # --- the namespace --------------------------------------------------------------
+
+    def prepare(self) -> None:
+        if self.prepared:
+            return
+        self.prepared = True
+        ns = self.ns
+        library.install(ns, suppress=bool(self.interview.metadata.get("suppress loading util")))
+        internal = self.internal
+        internal["tracker"] = internal.get("tracker", 0) + 1
+        internal.setdefault("answered", set())
+        internal.setdefault("answers", {})
+        internal.setdefault("event_stack", [])
+        for local in _LOCALS:
+            if local not in ns:
+                found = internal.get(local)
+                if found is None:
+                    found = internal[local] = new_local(local)
+                ns[local] = found
+        if self.interview.uses_nav:
+            from ..library.navigation import install
+            install(self.interview, ns)
+        try:
+            import_modules(self.interview, ns)
+        except Exception as err:  # noqa: BLE001 -- a clear error naming the interview
+            raise CodeError(f"cannot import a module the interview names: {type(err).__name__}: {err}",
+                            self.interview.path or self.interview.name) from err
+        for name in self.interview.undefined_each_pass:
+            self.undefine(name)
+
+    def defined(self, name: str) -> bool:
+        try:
+            eval(name, self.ns)  # noqa: S307
+            return True
+        except (NameError, AttributeError, IndexError, KeyError):
+            return False
+        except Exception:  # noqa: BLE001 -- any other failure: it is not usable yet
+            return False
+
+    def undefine(self, name: str) -> None:
+        try:
+            exec(f"del {name}", self.ns)  # noqa: S102
+        except (NameError, AttributeError, IndexError, KeyError):
+            pass
+
+    def set_iterators(self, iterators: dict[str, str]) -> None:
+        for key, expr in iterators.items():
+            self.ns[key] = eval(expr, self.ns) if key == "x" else literal(expr, self.ns)  # noqa: S307
+
+    # --- assemble ---------------------------------------------------------------------
+
+    def assemble(self) -> Result:
+        self.prepare()
+        pending_action = self.ctx.action is not None
+        forced: ForcedNameError | None = None
+        for _ in range(self.loop_limit):
+            try:
+                if forced is not None:
+                    signal, forced = forced, None
+                    outcome = self._forced(signal)
+                else:
+                    outcome = self._step(pending_action)
+            except ForcedNameError as signal:
+                pending_action = False
+                forced = signal
+                continue
+            except Signal as signal:
+                return _signal_result(signal)
+            if isinstance(outcome, Result):
+                return outcome
+        involved = list(dict.fromkeys(self.history[-20:]))
+        raise CircularityError("There appears to be a circularity.  Variables involved: "
+                               + ", ".join(involved), *self._where(), chain=tuple(involved))
+
+    def _step(self, pending_action: bool) -> Any:
+        """One pass over the blocks; returns what seeking the first missing name gave."""
+        try:
+            self._pass(pending_action)
+            raise NoEndpointError(NO_ENDPOINT, self.interview.name)
+        except _Seek as seek:
+            return self.askfor(seek.args[0])
+        except (Signal, InterviewError):
+            raise
+        except (NameError, DAAttributeError, DAIndexError) as err:
+            name = missing_name(err)
+            if name is None:
+                raise self._runtime_error(err, None) from err
+            return self.askfor(name)
+        except Exception as err:  # noqa: BLE001 -- interview code failed; locate it
+            if type(err).__name__ == "UndefinedError":
+                return self.askfor(missing_name(err) or str(err))
+            raise self._runtime_error(err, None) from err
+
+    def _pass(self, pending_action: bool) -> None:
+        ns = self.ns
+        if pending_action and not self.interview.calls_process_action:
+            library.process_action()
+        elif not self.interview.calls_process_action and self.internal["event_stack"] and not self.ctx.checkin:
+            raise ForcedNameError(self.internal["event_stack"][0])
+        answered = self.internal["answered"]
+        for block in self.interview.blocks:
+            if isinstance(block, CodeBlock) and is_initial(block, ns):
+                self._run_code(block, None)
+                continue
+            if block.name in answered or not block.mandatory:
+                continue
+            if block.mandatory is not True and not block.mandatory.run(ns):
+                continue
+            if isinstance(block, CodeBlock):
+                self._run_code(block, None)
+                answered.add(block.name)
+            elif isinstance(block, ObjectsBlock):
+                for spec in block.objects:
+                    if not self.defined(spec.variable):
+                        self._make_object(spec)
+                answered.add(block.name)
+            elif isinstance(block, QuestionBlock):
+                follow = self._follow_choice(block, {})
+                if follow is CONTINUE:
+                    answered.add(block.name)
+                    continue
+                if isinstance(follow, Result):
+                    raise _Stop(follow)
+                if block.command == "continue":
+                    answered.add(block.name)
+                    continue
+                asked = self.ask(block, {})
+                if asked is CONTINUE:         # not asked: nothing to choose from
+                    continue
+                raise _Stop(asked)
+            elif isinstance(block, (AttachmentBlock, DataBlock)):
+                for name in block.defines:
+                    self._define_direct(block, name, {})
+                answered.add(block.name)
+            elif isinstance(block, TemplateBlock):
+                self._define_direct(block, block.variable, {})
+                answered.add(block.name)
+
+    def _forced(self, signal: ForcedNameError) -> Any:
+        names = signal.names
+        name = names[0] if names else ""
+        if name.startswith("_da_"):
+            return CONTINUE
+        return self.askfor(name, forced=True)
+
+    # --- seeking ------------------------------------------------------------------------
+
+    def candidates(self, name: str) -> list[tuple[Block, dict[str, str]]]:
+        found: list[tuple[Block, dict[str, str]]] = []
+        for variant, x_expr, iterators in variants(name):
+            if x_expr is None:
+                for block in self._in_language(self.interview.blocks_for(variant)):
+                    found.append((block, dict(iterators)))
+                continue
+            if not self.interview.generic_index:
+                continue
+            try:
+                x_value = eval(x_expr, self.ns)  # noqa: S307
+            except Exception:  # noqa: BLE001 -- generic blocks never create the parent
+                continue
+            classes = [c.__name__ for c in type(x_value).__mro__]
+            for block in self._in_language(self.interview.generic_blocks_for(classes, variant)):
+                found.append((block, {"x": x_expr, **iterators}))
+        return found
+
+    def _in_language(self, blocks: list[Block]) -> list[Block]:
+        """The blocks of the current language (``set_language``; English by default) first,
+        then those of any language (``*``); others are left out (ENGINE §3.3)."""
+        if not self.interview.has_languages:
+            return blocks
+        current = self.ctx.extra.get("language") or str(self.ctx.config.get("language") or "en")
+        return ([b for b in blocks if b.language == current]
+                + [b for b in blocks if b.language == "*"])
+
+    def askfor(self, name: str, forced: bool = False) -> Any:
+        """Define ``name`` (run code, create objects) or return the Result that asks it."""
+        seeking = self.ctx.seeking
+        if len(seeking) >= self.recursion_limit:
+            raise CircularityError(
+                "There appears to be an infinite loop.  Variables in stack are "
+                + ", ".join(seeking), *self._where(), chain=tuple(seeking))
+        seeking.append(name)
+        self.history.append(name)
+        if len(self.history) > 50:
+            del self.history[:25]
+        try:
+            return self._askfor(name, forced)
+        finally:
+            seeking.pop()
+
+    def _askfor(self, name: str, forced: bool) -> Any:
+        tried = self.tried.setdefault(name, set())
+        mine: set[int] = set()      # blocks this call marked; unmarked when it returns
+        try:
+            return self._candidates_loop(name, forced, tried, mine)
+        finally:
+            tried.difference_update(mine)
+
+    def _candidates_loop(self, name: str, forced: bool, tried: set[int], mine: set[int]) -> Any:
+        skipped = False
+        restart = True
+        while restart:
+            restart = False
+            for block, iterators in self.candidates(name):
+                key = id(block)
+                if key in tried:
+                    skipped = True
+                    continue
+                tried.add(key)
+                mine.add(key)
+                try:
+                    outcome = self._try(block, name, iterators, forced)
+                except _Seek as seek:
+                    other = seek.args[0]
+                    if other == name:
+                        continue            # the block reads the variable it defines
+                    sub = self.askfor(other)
+                    if isinstance(sub, Result):
+                        return sub
+                    if not forced and self.defined(name):
+                        return CONTINUE
+                    tried.discard(key)
+                    restart = True
+                    break
+                if outcome is _NEXT:
+                    continue
+                return outcome
+        if forced or name in self.forgive or name == self.ctx.extra.get("forgive"):
+            self._pop_event(name)
+            return CONTINUE
+        if skipped:
+            chain = (*self.ctx.seeking,)
+            raise CircularityError(
+                f"Infinite loop: {name} already looked for, where stack is " + ", ".join(chain),
+                *self._where(), chain=chain)
+        if self.interview.features.get("use catchall") is True and not name.endswith(".value"):
+            from ..library.catchall import DACatchAll  # ENGINE §3.3 step 5
+            self._assign(name, DACatchAll(name))
+            self._pop_event(name)
+            return CONTINUE
+        where = self._where()
+        raise MissingVariableError(
+            f"Interview has an error.  There was a reference to a variable '{name}' that could not "
+            "be looked up in the question file (for language 'en') or in any of the files "
+            "incorporated by reference into the question file.", where[0], where[1], variable=name)
+
+    def _try(self, block: Block, name: str, iterators: dict[str, str], forced: bool) -> Any:
+        with self._guard(block):
+            self.set_iterators(iterators)
+            for condition in block.conditions:
+                if not condition.run(self.ns):
+                    return _NEXT
+        if isinstance(block, CodeBlock):
+            return self._seek_by_code(block, name, iterators, forced)
+        if isinstance(block, QuestionBlock):
+            follow = self._follow_choice(block, iterators)
+            if follow is CONTINUE:
+                return CONTINUE if self.defined(name) else _NEXT
+            if isinstance(follow, Result):
+                return follow
+            if block.command == "continue":
+                return _NEXT
+            asked = self.ask(block, iterators)
+            if asked is CONTINUE:
+                return CONTINUE if self.defined(name) else _NEXT
+            return asked
+        if isinstance(block, TemplateBlock) and block.target is not None:
+            with self._guard(block):
+                content = block.content.render(self.ns) if block.content else ""
+            return Result("template", content=content.rstrip(), target=block.target)
+        if isinstance(block, ObjectsBlock):
+            spec = next((s for s in block.objects if s.variable in names_for(name, iterators)), None)
+            if spec is None:
+                return _NEXT
+            self._make_object(spec, iterators)
+            return CONTINUE
+        if isinstance(block, (TemplateBlock, DataBlock, AttachmentBlock)):
+            self._define_direct(block, name, iterators)
+            return CONTINUE if self.defined(name) else _NEXT
+        return _NEXT
+
+    def _seek_by_code(self, block: CodeBlock, name: str, iterators: dict[str, str], forced: bool) -> Any:
+        saved = _MISSING
+        if not block.events and self.defined(name):
+            saved = eval(name, self.ns)  # noqa: S307
+            self.undefine(name)
+        if block.events:
+            self._pop_event(name)        # before the code runs, as docassemble does
+        self._run_code(block, iterators)
+        if block.events:
+            return CONTINUE
+        try:
+            eval(name, self.ns)  # noqa: S307
+            self._pop_event(name)
+            return CONTINUE
+        except (NameError, DAAttributeError, DAIndexError) as err:
+            other = missing_name(err)
+            if other and other != name and not name.startswith(other):
+                raise _Seek(other) from None
+        except (AttributeError, IndexError, KeyError):
+            pass
+        if saved is not _MISSING:
+            self._assign(name, saved)
+        return _NEXT
+
+    # --- running blocks -------------------------------------------------------------------
+
+    def _run_code(self, block: CodeBlock, iterators: dict[str, str] | None) -> None:
+        with self._guard(block):
+            if iterators:
+                self.set_iterators(iterators)
+            self._setup(block)
+            block.code.run(self.ns)
+            for expr in block.need_post:
+                expr.run(self.ns)
+
+    def _setup(self, block: Block) -> None:
+        for name in block.undefine:
+            self.undefine(name)
+        if isinstance(block.reconsider, tuple):
+            for name in block.reconsider:
+                if name not in self.ctx.reconsidered:
+                    self.ctx.reconsidered.add(name)
+                    self.undefine(name)
+                    eval(name, self.ns)  # noqa: S307
+        for expr in block.need_pre:
+            expr.run(self.ns)
+
+    def _make_object(self, spec: Any, iterators: dict[str, str] | None = None) -> None:
+        with self._guard(None):
+            if iterators:
+                self.set_iterators(iterators)
+            factory = spec.expression.run(self.ns)
+            variable = spec.variable
+            instance_name = substitute(variable, iterators or {}, self.ns)
+            if "." in variable and not variable.endswith("]"):
+                parent, attr = variable.rsplit(".", 1)
+                parent_obj = eval(parent, self.ns)  # noqa: S307
+                parent_obj.initializeAttribute(attr, factory)
+            else:
+                self._assign(variable, factory(instance_name))
+
+    def _define_direct(self, block: Block, name: str, iterators: dict[str, str]) -> None:
+        """A template, data, table or attachment block's variable (:mod:`bgkernel.engine.defining`)."""
+        from .defining import define_direct
+        with self._guard(block):
+            self.set_iterators(iterators)
+            define_direct(self, block, iterators)
+
+    def _assign(self, name: str, value: Any) -> None:
+        self.ns["__bgk_value"] = value
+        try:
+            exec(f"{name} = __bgk_value", self.ns)  # noqa: S102
+        finally:
+            self.ns.pop("__bgk_value", None)
+
+    def _follow_choice(self, block: QuestionBlock, iterators: dict[str, str]) -> Any:
+        """A no-field buttons question already answered: run the embedded block."""
+        index = self.internal["answers"].get(block.name)
+        if index is None or block.variable or not isinstance(block.choices, tuple):
+            return None
+        if index >= len(block.choices):
+            return None
+        embedded = block.choices[index].embedded
+        if isinstance(embedded, CodeBlock):
+            self._run_code(embedded, iterators)
+            return CONTINUE
+        if isinstance(embedded, QuestionBlock):
+            return self.ask(embedded, iterators)     # a question behind the button
+        return None
+
+    def ask(self, block: QuestionBlock, iterators: dict[str, str]) -> Result:
+        """The screen for a question.  A name its text needs is sought by the caller: the
+        pass starts again (a mandatory question) or the candidates are tried again."""
+        from .asking import build_question, without_choices
+        with self._guard(block):
+            self.set_iterators(iterators)
+            self._setup(block)
+            screen = build_question(self, block, iterators)
+            empty = without_choices(self, screen, block, iterators)
+            if empty is not None:         # nothing to choose from: not asked (ENGINE §5.3)
+                from .defining import assign_unchosen
+                for variable, datatype in empty:
+                    assign_unchosen(self, variable, datatype)
+                self.internal["answered"].add(block.name)
+                return CONTINUE
+            for expr in block.need_post:
+                expr.run(self.ns)
+            self._check_role(block)
+            nav = self.ns.get("nav")
+            if block.section is not None and hasattr(nav, "set_section"):
+                nav.set_section(block.section.render(self.ns).strip())
+                screen = replace(screen, section=nav.get_section(display=True))
+            elif hasattr(nav, "get_section") and nav.get_section() is not None:
+                screen = replace(screen, section=nav.get_section(display=True))
+        return Result("question", asked=Asked(block, dict(iterators)), payload=screen)
+
+    def _check_role(self, block: QuestionBlock) -> None:
+        if "role" not in self.ns or "role_event" in block.defines:
+            return
+        needed = block.role or self.interview.default_role
+        if needed and self.ns["role"] not in needed:
+            self.ns["role_needed"] = list(needed)
+            raise _Seek("role_event")
+
+    # --- errors -------------------------------------------------------------------------
+
+    def _pop_event(self, name: str) -> None:
+        """Take ``name`` off the head of the event stack (docassemble's pop_event_stack)."""
+        stack = self.internal.get("event_stack")
+        if stack and stack[0] == name:
+            stack.pop(0)
+
+    def _where(self) -> tuple[str, int | None]:
+        """File and line to blame: the block that needed the name, else the interview."""
+        if self.where is not None:
+            return self.where.file, self.where.line
+        return (self.interview.path or self.interview.name), None
+
+    def _guard(self, block: Block | None):
+        return _Guard(self, block)
+
+    def _runtime_error(self, err: BaseException, block: Block | None) -> InterviewRuntimeError:
+        tb = err.__traceback__
+        trace = "".join(traceback.format_tb(tb))
+        file, line, text = self._locate(tb, block)
+        message = f"{type(err).__name__}: {err}"
+        if text:
+            trace += f"\nIn line: {text}"
+        return InterviewRuntimeError(message, file, line, type(err).__name__, str(err), trace,
+                                     tuple(reversed(self.ctx.seeking)))
+
+    def _locate(self, tb, block: Block | None) -> tuple[str | None, int | None, str]:
+        files = set(self.interview.files)
+        found = (None, None, "")
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename in files:
+                found = (code.co_filename, tb.tb_lineno, source_line(self.interview, code.co_filename, tb.tb_lineno))
+            tb = tb.tb_next
+        if found[0] is None and block is not None:
+            found = (block.file, block.line, "")
+        return found
+
+
+class _Stop(Signal):
+    """Internal: a mandatory question is to be shown."""
+
+    def __init__(self, result: Result):
+        super().__init__()
+        self.result = result
+
+
+class _Guard:
+    """Turn undefined names into seeks and other failures into located errors."""
+
+    __slots__ = ("evaluation", "block")
+
+    def __init__(self, evaluation: Evaluation, block: Block | None):
+        self.evaluation = evaluation
+        self.block = block
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or isinstance(exc, (Signal, _Seek, InterviewError)):
+            return False
+        name = missing_name(exc)
+        if name is not None:
+            if self.block is not None:
+                self.evaluation.where = self.block
+            raise _Seek(name) from None
+        if type(exc).__name__ in ("UndefinedError",):
+            raise _Seek(str(exc)) from None
+        if isinstance(exc, Exception):
+            raise self.evaluation._runtime_error(exc, self.block) from exc
+        return False
+
+
+_NEXT = object()
+_MISSING = object()
+
+
+def _signal_result(signal: Signal) -> Result:
+    if isinstance(signal, _Stop):
+        return signal.result
+    if isinstance(signal, BackgroundResponseSignal):
+        return Result("backgroundresponse", signal=signal, payload=signal.payload)
+    if isinstance(signal, BackgroundResponseActionSignal):
+        return Result("backgroundresponseaction", signal=signal)
+    if isinstance(signal, CommandSignal):
+        return Result("command", signal=signal)
+    if isinstance(signal, ResponseSignal):
+        return Result("response", signal=signal)
+    if isinstance(signal, MessageSignal):
+        return Result("message", signal=signal)
+    raise TypeError(f"unexpected signal {signal!r}")
+
+
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))

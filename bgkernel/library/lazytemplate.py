@@ -1,0 +1,73 @@
+"""DALazyTemplate: a `template` block's subject and content, rendered when read."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from .objects import _INTERNAL_FILES, DAObject
+
+_INTERNAL_FILES.add(__file__)
+
+
+# --- templates ------------------------------------------------------------------------
+
+class DALazyTemplate(DAObject):
+    """A ``template`` block's subject and content, rendered each time they are read.
+
+    Rendering goes, in order of preference, through
+
+    1. the callables given to the constructor (``render_subject``, ``render_content``);
+       they are not pickled;
+    2. the class hook :attr:`DALazyTemplate.renderer`, called as
+       ``renderer(source, extra, template)``: the stored ``source_subject`` or
+       ``source_content`` text, a dict of extra names (the keywords of ``show(**kw)``,
+       else empty) and the template object (for any location the engine stored on it).
+       The engine sets it once, ``DALazyTemplate.renderer = render`` (a plain function,
+       not bound to the template), and renders against the running namespace, found
+       through :func:`bgkernel.library.context.current`;
+    3. with no renderer, the source text as it is.
+
+    With neither a callable nor a source, reading raises ``NameError("name '<instanceName>'
+    is not defined")`` so the engine defines the template again, as docassemble does.
+    """
+
+    renderer: ClassVar[Callable[[str, Mapping[str, Any], DALazyTemplate], str] | None] = None
+    _TRANSIENT: ClassVar[tuple[str, ...]] = ("_render_subject", "_render_content")
+
+    def init(self, *pargs, render_subject: Callable[[], str] | None = None,
+             render_content: Callable[[], str] | None = None, **kwargs) -> None:
+        object.__setattr__(self, "_render_subject", render_subject)
+        object.__setattr__(self, "_render_content", render_content)
+        super().init(*pargs, **kwargs)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}
+
+    def _render(self, part: str, extra: Mapping[str, Any] | None = None) -> str:
+        callable_ = self.__dict__.get(f"_render_{part}")
+        source = self.__dict__.get(f"source_{part}")
+        if callable_ is not None and (not extra or source is None):
+            return str(callable_()).rstrip()
+        if source is None:
+            if part == "subject" and (self.__dict__.get("_render_content") or "source_content" in self.__dict__):
+                return ""
+            raise NameError(f"name '{self.instanceName}' is not defined")
+        hook = DALazyTemplate.__dict__["renderer"]
+        hook = hook.__func__ if isinstance(hook, staticmethod) else hook
+        return (hook(source, dict(extra or {}), self) if hook is not None else str(source)).rstrip()
+
+    @property
+    def subject(self) -> str:
+        return self._render("subject")
+
+    @property
+    def content(self) -> str:
+        return self._render("content")
+
+    def show(self, **kwargs) -> str:
+        return self._render("content", kwargs)
+
+    def __str__(self) -> str:
+        return self.content
+
+

@@ -1,0 +1,1 @@
+"""bgkernel.runtime."""
