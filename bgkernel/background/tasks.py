@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..library.context import RunContext, UserInfo, current_or_none, parent_only
 from ..errors import DAError, TaskError
-from ..library.objects import DAObject
 
 if TYPE_CHECKING:
     from ..runtime.session import Session
     from ..simulator import Simulator
 
-__all__ = ["BackgroundTask", "BackgroundResult", "BackgroundAction", "TaskManager", "TaskRevokedError"]
+__all__ = ["BackgroundTask", "BackgroundResult", "TaskManager", "TaskRevokedError"]
 
 _MANAGERS: dict[str, "TaskManager"] = {}
 
@@ -472,53 +471,6 @@ class TaskManager:
         _MANAGERS.pop(self.sim.store.path, None)
         if self._pool is not None:
             self._pool.shutdown(wait=False, terminate=True)
-
-
-class BackgroundAction(DAObject):
-    """docassemble's BackgroundAction: run a task, wait with ``command('wait')`` until ready."""
-
-    def init(self, *pargs: Any, **kwargs: Any) -> None:
-        self._running = False
-        self.refresh_seconds = 4
-        super().init(*pargs, **kwargs)
-
-    def run(self, action: str, **kwargs: Any) -> Any:
-        from ..library.functions import background_action
-        ctx = current_or_none()
-        if ctx is not None and ctx.in_worker:
-            raise DAError("You cannot run a BackgroundAction inside of a background action")
-        if not self._running:
-            self.bg_action = background_action(action, **kwargs)
-            self._running = True
-            self.initial_wait()
-        if not self.bg_action.ready():
-            self.wait()
-        result = self.bg_action.result()
-        failed = self.bg_action.failed()
-        del self.bg_action
-        self._running = False
-        return self.on_failure(result) if failed else self.process_response(result)
-
-    def initial_wait(self) -> None:
-        from ..library.functions import command
-        command("wait", sleep=self.refresh_seconds)
-
-    def wait(self) -> None:
-        from ..library.functions import command, set_save_status
-        set_save_status("ignore")
-        command("wait", sleep=self.refresh_seconds)
-
-    def process_response(self, result: BackgroundResult) -> Any:
-        return result.value
-
-    def on_failure(self, result: BackgroundResult) -> Any:
-        return result.value
-
-    def running(self) -> bool:
-        return self._running
-
-    def ready(self) -> bool | None:
-        return self.bg_action.ready() if self._running else None
 
 
 def _user_dict(user: Any) -> dict:

@@ -31,6 +31,7 @@ from ..errors import BgkernelError, InterviewError, SessionError
 from ..background.pool_worker import thread_capture
 from ..calendar.schedule import Schedule
 from ..runtime.store import load_answers
+from ..library.saving import picklable_answers
 
 if TYPE_CHECKING:
     from ..language.interview import Interview
@@ -265,7 +266,6 @@ def _response_text(signal: Any, ns: dict) -> str:
     docassemble's ``all_variables`` branch concatenates bytes and str and fails
     (SEMANTICS §10.2 DEFECT?); this writes the JSON it meant to."""
     if signal.all_variables:
-        from ..runtime.store import picklable_answers
         data = {k: v for k, v in picklable_answers(ns).items() if not k.startswith("_")}
         return json.dumps(data, default=str)
     if signal.binary is not None or signal.content is None:

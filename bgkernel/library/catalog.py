@@ -27,11 +27,7 @@ def names() -> dict[str, Any]:
             table[name] = getattr(module, name)
     table["DAError"] = DAError
     table["DAValidationError"] = DAValidationError
-    try:
-        from ..background.tasks import BackgroundAction
-        table["BackgroundAction"] = BackgroundAction
-    except ImportError:
-        pass
+    table["BackgroundAction"] = BackgroundAction
     try:
         from .email_objects import DAEmail, DAEmailRecipient, DAEmailRecipientList
         table.update(DAEmail=DAEmail, DAEmailRecipient=DAEmailRecipient,

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from .context import current
+from .saving import picklable_answers
 from ..errors import (BackgroundResponseActionSignal, BackgroundResponseSignal, CommandSignal,
                       DAError, DAValidationError, ForcedNameError, MessageSignal, ResponseSignal)
 
@@ -108,7 +109,6 @@ def json_response(data: Any, **kwargs: Any) -> None:
 
 
 def all_variables(**kwargs: Any) -> dict:
-    from ..runtime.store import picklable_answers
     ns = current().namespace or {}
     return {k: v for k, v in picklable_answers(ns).items() if not k.startswith("_")}
 

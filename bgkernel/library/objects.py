@@ -342,12 +342,6 @@ def new_local(name: str) -> DAObject:
     return obj
 
 
-def is_unused_local(name: str, value: Any) -> bool:
-    """``value`` is what :func:`new_local` made for ``name``, with nothing set on it since."""
-    return (type(value) is DAObject and value.__dict__ == {
-        "has_nonrandom_instance_name": True, "instanceName": name, "attrList": []})
-
-
 def _serializable(value: Any, _depth: int = 0) -> Any:
     if _depth > 20:
         return None

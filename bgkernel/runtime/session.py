@@ -12,6 +12,7 @@ from ..errors import SessionError
 from ..language.interview import Interview
 from ..engine.screen import Button, Screen
 from .store import load_answers
+from ..library.saving import picklable_answers
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -64,7 +65,6 @@ class Session:
     @property
     def variables(self) -> dict:
         """The saved answers (a copy: changing it changes nothing)."""
-        from .store import picklable_answers
         _, data = self.sim.store.latest(self.id)
         return {k: v for k, v in picklable_answers(load_answers(data)).items() if k != "_internal"}
 

@@ -12,20 +12,13 @@ import pickle
 import sqlite3
 import tempfile
 import threading
-import types
 from contextlib import contextmanager
 from typing import Any, Iterator
 
 from ..errors import SessionError
+from ..library.saving import picklable_answers
 
-__all__ = ["Store", "picklable_answers", "dump_answers", "load_answers", "transaction",
-           "ITERATOR_NAMES"]
-
-ITERATOR_NAMES = ("x", "i", "j", "k", "l", "m", "n")
-# docassemble's session/device/user locals: kept in _internal, installed on each load
-_LOCALS = ("session_local", "device_local", "user_local")
-_NOT_SAVED = frozenset(ITERATOR_NAMES) | set(_LOCALS)
-_SKIP_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
+__all__ = ["Store", "dump_answers", "load_answers", "transaction"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS interviews (digest TEXT PRIMARY KEY, name TEXT, path TEXT, source TEXT);
@@ -39,27 +32,6 @@ CREATE TABLE IF NOT EXISTS tasks (
     id TEXT PRIMARY KEY, session TEXT, action TEXT, notification TEXT, state TEXT,
     outcome BLOB, queued REAL, started REAL, finished REAL, output TEXT);
 """
-
-
-def picklable_answers(ns: dict) -> dict:
-    """The answers worth saving: no library names, iterators, modules or functions, and no
-    session/device/user local that nothing was set on (each load makes a fresh one)."""
-    skip = _SKIP_TYPES
-    answers = {key: val for key, val in ns.items()
-               if not (key in _NOT_SAVED or key[:2] == "__" or isinstance(val, skip))}
-    internal = answers.get("_internal")
-    if type(internal) is dict:
-        unused = [k for k in _LOCALS if _unused_local(k, internal.get(k))]
-        if unused:
-            answers["_internal"] = {k: v for k, v in internal.items() if k not in unused}
-    return answers
-
-
-def _unused_local(name: str, value: Any) -> bool:
-    if value is None or type(value).__name__ != "DAObject":
-        return False
-    from ..library.objects import is_unused_local
-    return is_unused_local(name, value)
 
 
 def dump_answers(ns: dict) -> bytes:
