@@ -12,6 +12,9 @@ import json
 import os
 import sys
 from typing import Any
+from .simulator import Simulator
+from .analysis.timeline import main_export
+from .errors import BgkernelError
 
 __all__ = ["main", "drive"]
 
@@ -89,7 +92,6 @@ def _timeline_text(sim: Any) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .simulator import Simulator
     answers = {}
     for item in args.answer or []:
         if "=" not in item:
@@ -113,7 +115,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_cron(args: argparse.Namespace) -> int:
-    from .simulator import Simulator
     with Simulator(store=args.store) as sim:
         runs = sim.run_cron(args.type)
         sim.tasks.wait_session(None, timeout=300)
@@ -123,7 +124,6 @@ def cmd_cron(args: argparse.Namespace) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from .analysis.timeline import main_export
     main_export(args.store, args.out)
     if args.out:
         print(f"wrote {args.out}")
@@ -131,7 +131,6 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .simulator import Simulator
     path = os.path.join(EXAMPLES, "reminder.yml")
     with Simulator(start="2026-01-05T09:00:00", config={"worker start delay": 1.0}) as sim:
         print(f"== {path}\n")
@@ -188,7 +187,6 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="a background task and a month of scheduled tasks")
     demo.set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
-    from .errors import BgkernelError
     try:
         return args.func(args)
     except BgkernelError as err:

@@ -6,6 +6,12 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from .mail.outgoing import make_outbox
+from .mail.outgoing import send_email
+from .mail.outgoing import deliver_prepared
+from .mail.inbox import interview_email
+from .mail.inbox import get_emails
+from .library.dastore import apply
 
 if TYPE_CHECKING:
     from .library.context import RunContext
@@ -19,7 +25,6 @@ class Services:
 
     def __init__(self, sim: "Simulator"):
         self.sim = sim
-        from .mail.outgoing import make_outbox
         self.outbox = make_outbox(sim.config)
 
     def background_action(self, ctx: "RunContext", action: str, ui_notification: Any,
@@ -31,23 +36,18 @@ class Services:
             self.sim.locks.release(session_id)
 
     def send_email(self, ctx: "RunContext", to: Any, kwargs: dict) -> bool:
-        from .mail.outgoing import send_email
         return send_email(self.sim, ctx, to, kwargs)
 
     def deliver_prepared(self, prepared: dict, session_id: str | None) -> bool:
         """Send an e-mail that a worker prepared (``outgoing.prepare_email``)."""
-        from .mail.outgoing import deliver_prepared
         return deliver_prepared(self.sim, prepared, session_id)
 
     def interview_email(self, ctx: "RunContext", key: Any, index: Any) -> str:
-        from .mail.inbox import interview_email
         return interview_email(self.sim, ctx, key, index)
 
     def get_emails(self, ctx: "RunContext", key: Any, index: Any) -> list:
-        from .mail.inbox import get_emails
         return get_emails(self.sim, ctx, key, index)
 
     def kv(self, ctx: "RunContext", op: str, key: str, value: bytes | None = None) -> Any:
         """A DAStore operation on the simulator's store (see :mod:`bgkernel.library.dastore`)."""
-        from .library.dastore import apply
         return apply(self.sim.store, op, key, value)

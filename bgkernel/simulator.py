@@ -16,6 +16,15 @@ from .runtime.locks import SessionLocks
 from .runtime.session import Session
 from .runtime.store import Store, dump_answers
 from .analysis.timeline import Recorder
+from .library import namespace as library
+from .services import Services
+from .background.manager import TaskManager
+from .cron.runs import advance
+from .cron.runs import run_cron
+from .analysis.cohort import run_cohort
+from .mail.inbox import deliver
+from .mail.inbox import serve
+from .analysis.frames import ordered
 
 __all__ = ["Simulator", "DEFAULT_CONFIG"]
 
@@ -86,10 +95,7 @@ class Simulator:
         self._interviews: dict[str, Interview] = {}
         self._sessions: dict[str, Session] = {}
         self._lock = threading.RLock()
-        from .library import catalog as library
         library.builtins_dict()    # import the interview library now, outside any calendar freeze
-        from .services import Services
-        from .background.tasks import TaskManager
         self.services = Services(self)
         self.tasks = TaskManager(self, backend=backend, workers=workers)
         self.workers = workers
@@ -217,16 +223,13 @@ class Simulator:
         return self.clock.now()
 
     def advance(self, days: float = 0, hours: float = 0, minutes: float = 0, **kwargs: Any) -> list:
-        from .cron.runs import advance
         return advance(self, days=days, hours=hours, minutes=minutes, **kwargs)
 
     def run_cron(self, cron_type: str = "cron_daily") -> list:
-        from .cron.runs import run_cron
         return run_cron(self, cron_type)
 
     def cohort(self, interview: Interview | str, answers: Any, **kwargs: Any) -> Any:
         """One session per row of ``answers`` (a DataFrame), run; see ``bgkernel.analysis.cohort.run_cohort``."""
-        from .analysis.cohort import run_cohort
         return run_cohort(self, interview, answers, **kwargs)
 
     # --- mail -------------------------------------------------------------------------------------
@@ -238,12 +241,10 @@ class Simulator:
 
     def deliver_email(self, to: str | None = None, subject: str = "", body: str = "", sender: str = "",
                       html: str | None = None, attachments: Any = (), raw: bytes | None = None) -> Any:
-        from .mail.inbox import deliver
         return deliver(self, to=to, subject=subject, body=body, sender=sender, html=html,
                        attachments=attachments, raw=raw)
 
     def serve_smtp(self, port: int | None = None) -> Any:
-        from .mail.inbox import serve
         return serve(self, port)
 
     # --- timeline -------------------------------------------------------------------------------
@@ -258,7 +259,6 @@ class Simulator:
     @property
     def timeline(self):
         """Every session's events as one DataFrame, in wall-clock order."""
-        from .analysis.frames import ordered
         return ordered(self.recorder.to_frame())
 
 

@@ -6,7 +6,7 @@ import pickle
 import pytest
 
 import bgkernel
-import bgkernel.background.tasks
+import bgkernel.background.task
 from conftest import start
 
 
@@ -149,7 +149,7 @@ def test_revoke_terminates_only_that_task(loky_sim):
     assert task.revoke(terminate=True)
     assert sleepy.wait(30)
     assert task.ready() and task.status() == "REVOKED"
-    with pytest.raises(bgkernel.background.tasks.TaskRevokedError):
+    with pytest.raises(bgkernel.background.task.TaskRevokedError):
         task.get()
     assert other.wait(60)
     assert sorted(other.get("entries")) == [0, 1]

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bgkernel.library import compat, catalog as library
-from bgkernel.library.objects import Individual
+from bgkernel.library.people import Individual
 from conftest import start
 
 pytestmark = pytest.mark.skipif(importlib.machinery.PathFinder.find_spec("docassemble") is not None,

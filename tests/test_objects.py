@@ -11,10 +11,22 @@ from bgkernel.library import objects
 from bgkernel.library.context import RunContext, current, running
 from bgkernel.errors import DAAttributeError, DAIndexError, missing_name
 from bgkernel.library.files import file_path
-from bgkernel.library.objects import (Address, DADict, DAEmpty, DAFile, DAFileCollection,
-                                      DAFileList, DALazyTemplate, DAList, DAObject, DAOrderedDict,
-                                      DASet, Individual, Thing, get_gathering_mode,
-                                      reset_gathering_mode)
+from bgkernel.library import (collections_dict, collections_list, collections_set, files,
+                              lazytemplate, people)
+from bgkernel.library.collections_dict import DADict, DAOrderedDict
+from bgkernel.library.collections_list import DAList
+from bgkernel.library.collections_set import DASet
+from bgkernel.library.files import DAFile, DAFileCollection, DAFileList
+from bgkernel.library.lazytemplate import DALazyTemplate
+from bgkernel.library.objects import DAEmpty, DAObject, get_gathering_mode, reset_gathering_mode
+from bgkernel.library.people import Address, Individual, Thing
+
+# The object classes interview code sees (objects and the modules built on it).
+OBJECT_NAMES = {name: getattr(module, name)
+                for module in (objects, collections_list, collections_dict, collections_set,
+                               people, lazytemplate) for name in module.__all__}
+OBJECT_NAMES.update((name, getattr(files, name))
+                    for name in ("DAFile", "DAFileList", "DAFileCollection", "DAStaticFile"))
 
 
 class Seq:
@@ -37,7 +49,7 @@ class FakeEngine:
     def __init__(self, answers: dict, namespace: dict | None = None):
         self.answers = answers
         self.ns = namespace if namespace is not None else {}
-        self.ns.update({name: getattr(objects, name) for name in objects.__all__})
+        self.ns.update(OBJECT_NAMES)
         self.asked: list[str] = []
 
     def run(self, code: str, limit: int = 60) -> dict:

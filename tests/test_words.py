@@ -6,7 +6,10 @@ import pytest
 from bgkernel.library import grammar, words
 from bgkernel.library.context import RunContext, running
 from bgkernel.errors import missing_name
-from bgkernel.library.objects import DADict, DAList, DAObject, Individual, Person
+from bgkernel.library.collections_dict import DADict
+from bgkernel.library.collections_list import DAList
+from bgkernel.library.objects import DAObject
+from bgkernel.library.people import Individual, Person
 from bgkernel.language.templates import Undefined
 from bgkernel.library.words import (add_separators, alpha, fix_punctuation, indefinite_article,
                                     item_label, nice_number, noun_plural, noun_singular, ordinal,

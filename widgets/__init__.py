@@ -16,6 +16,7 @@ from typing import Any
 from .app import InterviewApp, show
 from .fields import FieldWidget, register, registered, widget_for
 from .timeline_view import TimelineView, timeline_view
+from . import magics
 
 __all__ = [
     "InterviewApp", "show",
@@ -27,6 +28,5 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in ("InterviewRunner", "load_ipython_extension", "unload_ipython_extension"):
-        from . import magics
         return getattr(magics, name)
     raise AttributeError(f"module 'bgkernel.widgets' has no attribute {name!r}")

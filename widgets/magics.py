@@ -21,6 +21,9 @@ import argparse
 import re
 import shlex
 from typing import Any
+from bgkernel import Simulator
+from .app import InterviewApp
+from .timeline_view import timeline_view
 
 __all__ = ["InterviewRunner", "parse_duration", "load_ipython_extension", "unload_ipython_extension"]
 
@@ -83,7 +86,6 @@ class InterviewRunner:
 
     def simulator(self, name: str = "bg_sim", start: Any = None, timescale: float | None = None) -> Any:
         """The shared Simulator kept as ``name``, made now if there is none (or it closed)."""
-        from bgkernel import Simulator
         sim = self.namespace.get(name)
         if sim is not None and not getattr(sim, "closed", False):
             if timescale is not None and float(timescale) != sim.timescale:
@@ -102,7 +104,6 @@ class InterviewRunner:
 
     def interview(self, line: str, cell: str) -> Any:
         """``%%interview``: load ``cell``, start a session, return its InterviewApp."""
-        from .app import InterviewApp
         args = _interview_parser().parse_args(shlex.split(line or ""))
         if not args.name.isidentifier():
             raise ValueError(f"%%interview: {args.name!r} is not a Python name")
@@ -137,7 +138,6 @@ class InterviewRunner:
 
     def timeline(self, line: str = "", sim_name: str = "bg_sim") -> Any:
         """``%bg_timeline [name]``: the TimelineView of the simulator or a kept session."""
-        from .timeline_view import timeline_view
         name = (line or "").strip() or sim_name
         if name not in self.namespace:
             raise ValueError(f"nothing is kept as {name!r}")

@@ -19,6 +19,8 @@ from bgkernel.language.markup import to_html
 from bgkernel.engine.screen import Screen
 
 from .fields import FieldWidget, _plain, widget_for
+from .fields import _UNSET
+from bgkernel.library.files import ext_and_mimetype
 
 __all__ = ["ScreenView", "fill_targets", "COMMAND_TEXT"]
 
@@ -178,7 +180,6 @@ class ScreenView:
 
     def values(self) -> dict[str, Any]:
         """What ``Session.answer`` gets: every enabled input field's value."""
-        from .fields import _UNSET
         out = {}
         for name, fw in self.fields.items():
             if not fw.field.enabled or fw.field.datatype == "note":
@@ -248,7 +249,6 @@ def _download_link(path: str, filename: str) -> str | None:
             data = base64.b64encode(handle.read()).decode("ascii")
     except OSError:
         return None
-    from bgkernel.library.files import ext_and_mimetype
     mimetype = ext_and_mimetype(filename)[1]
     return (f'<a download="{_html.escape(os.path.basename(filename))}" '
             f'href="data:{mimetype};base64,{data}">{_html.escape(os.path.basename(filename))}</a>')

@@ -9,6 +9,8 @@ import io
 from typing import Any
 
 import ipywidgets as W
+from bgkernel.runtime.session import Session
+from bgkernel.analysis import charts
 
 __all__ = ["TimelineView", "timeline_view"]
 
@@ -22,7 +24,6 @@ class TimelineView:
     """
 
     def __init__(self, source: Any, clock: str = "wall", max_rows: int = 500, max_sessions: int = 6):
-        from bgkernel.runtime.session import Session
         self.source = source
         self.session_id = source.id if isinstance(source, Session) else None
         self.sim = source.sim if isinstance(source, Session) else source
@@ -48,7 +49,6 @@ class TimelineView:
 
     def refresh(self) -> "TimelineView":
         """Re-read the timeline and redraw the table and the charts."""
-        from bgkernel.analysis import charts
         frame = self.source.timeline
         self.frame = frame
         shown = frame[[c for c in _COLUMNS if c in frame.columns]]

@@ -34,6 +34,7 @@ from array import array
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from zoneinfo import ZoneInfo
+from .frames import ordered
 
 if TYPE_CHECKING:
     import pandas
@@ -638,7 +639,6 @@ def main_export(store_path: str | os.PathLike[str], out_path: str | os.PathLike[
     """
     if not os.path.isfile(store_path):
         raise FileNotFoundError(f"no SQLite store at {os.fspath(store_path)!r}")
-    from .frames import ordered
     with Recorder(tz=tz) as recorder:
         recorder.attach(store_path)
         frame = ordered(recorder.to_frame())     # wall-clock order, as Simulator.timeline

@@ -31,6 +31,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
+from ..calendar.clock import worker_freeze
 
 __all__ = ["TaskSpec", "Report", "run_task", "failure_data", "LOG_FORMAT", "thread_capture",
            "run_in_process", "run_foreign", "now"]
@@ -91,7 +92,6 @@ def _calendar(calendar: str | None, shared_process: bool) -> Iterator[None]:
     # and unfreezing independently would stop each other's freeze.  In a shared process
     # the task joins the process's one counted freeze (bgkernel.calendar.clock), which the
     # simulator's own evaluations also use: the first scope starts it, the last stops it.
-    from ..calendar.clock import worker_freeze
     with worker_freeze(calendar):
         yield
 

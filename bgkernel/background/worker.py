@@ -12,13 +12,20 @@ import threading
 import uuid
 from typing import Any
 
-from ..library.context import RunContext, UserInfo, running
 from ..engine.evaluation import Evaluation, InterviewRuntimeError, NoEndpointError
 from ..errors import DAError, InterviewError
 from ..language.interview import Interview, load_interview
-from ..runtime.store import load_answers
-from ..library import dates as _dates  # noqa: F401,E402 -- before any freeze: a class defined under
-#   freezegun subclasses FakeDatetime, whose isinstance() accepts every datetime
+# dates before any freeze: a class defined under freezegun subclasses FakeDatetime, whose
+# isinstance() accepts every datetime
+from ..library import dates as _dates  # noqa: F401
+from ..library import namespace as library
+from ..library.context import RunContext, UserInfo, parent_only, running
+from ..library.dastore import apply
+from ..library.functions import mark_task_as_performed
+from ..mail.inbox import address_from_store, emails_from_store
+from ..mail.outgoing import prepare_email
+from ..runtime.store import Store, load_answers
+from .task import BackgroundTask
 
 __all__ = ["run_job", "WorkerServices"]
 
@@ -26,9 +33,6 @@ __all__ = ["run_job", "WorkerServices"]
 def _warm() -> None:
     """Import what every task needs once, in the pool's worker: the per-task processes it
     forks (see pool.py) inherit these modules instead of importing them again."""
-    from ..library import catalog as library
-    from ..language import markup
-    from . import tasks  # noqa: F401
     library.builtins_dict()
     try:
         import dateutil.parser  # noqa: F401
@@ -72,7 +76,6 @@ class WorkerServices:
 
     def background_action(self, ctx: RunContext, action: str, ui_notification: Any,
                           arguments: dict) -> Any:
-        from .tasks import BackgroundTask
         task_id = uuid.uuid4().hex
         self.launched.append({"id": task_id, "action": action, "notification": ui_notification,
                               "arguments": arguments, "user": ctx.user})
@@ -82,30 +85,23 @@ class WorkerServices:
         return None
 
     def send_email(self, ctx: RunContext, to: Any, kwargs: dict) -> bool:
-        from ..mail.outgoing import prepare_email
         prepared = prepare_email(ctx, to, kwargs)
         if prepared is None:
             return False
         self.emails.append(prepared)
         task = kwargs.get("task")
         if task:
-            from ..library.functions import mark_task_as_performed
             mark_task_as_performed(task)
         return True
 
     def interview_email(self, ctx: RunContext, key: Any, index: Any) -> str:
-        from ..mail.inbox import address_from_store
         return address_from_store(ctx, key, index)
 
     def get_emails(self, ctx: RunContext, key: Any, index: Any) -> list:
-        from ..mail.inbox import emails_from_store
         return emails_from_store(ctx, key, index)
 
     def kv(self, ctx: RunContext, op: str, key: str, value: bytes | None = None) -> Any:
         """A DAStore operation, on a connection of this process to the store file."""
-        from ..library.context import parent_only
-        from ..library.dastore import apply
-        from ..runtime.store import Store
         parent_only("a DAStore")
         path = ctx.extra.get("store_path")
         if not path:

@@ -44,6 +44,7 @@ from ..errors import InterviewError
 from ..background.pool_worker import _ROUTE_LOCK, thread_capture
 from ..runtime.store import dump_answers, load_answers
 from ..background.worker import WorkerServices
+from .outcome import describe as _describe, join_output as _join, response_text as _response_text
 
 __all__ = ["run_sessions", "fork_chunk", "ForkedChunk", "BATCH", "SILENCE_TIMEOUT"]
 
@@ -68,7 +69,6 @@ def run_sessions(job: dict, interview: Any, latest: dict[str, bytes],
     """Run ``job["cron_type"]`` in each of ``job["sessions"]`` (their answers in ``latest``);
     ``emit`` receives the results a batch at a time: the first session, then :data:`BATCH`
     sessions at a time."""
-    from .runs import _describe, _join, _response_text
     sessions = job["sessions"]
     starts = [0, *range(1, len(sessions), BATCH)] if sessions else []
     with thread_capture(_LOG_LEVEL) as printed:         # emptied after each session

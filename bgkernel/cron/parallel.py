@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import SessionError
+from .chunks import fork_chunk, run_sessions
+from .outcome import result as cron_result
 
 if TYPE_CHECKING:
     from .runs import _Run
@@ -108,7 +110,6 @@ class Chunks:
             self.round(self.sessions[start:start + step], results)
 
     def round(self, sessions: list[str], results: list[dict]) -> None:
-        from .chunks import fork_chunk, run_sessions
         run = self.run_
         sim = run.sim
         base = {"store_path": sim.store.path, "config": dict(sim.config),
@@ -163,7 +164,6 @@ class Chunks:
 
     def session(self, session_id: str, report: dict, token: int, results: list[dict]) -> None:
         """Apply one worker report as ``_Run.session`` would have done the work."""
-        from .runs import _result as cron_result
         run = self.run_
         sim = run.sim
         cron_type = self.wanted[0]

@@ -15,7 +15,6 @@ on the timeline (kind ``cron``; ``cron_output`` rows carry the text).
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import logging
 import os
 import sys
@@ -24,6 +23,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import parallel as cron_parallel
+from .outcome import describe, join_output, response_text, result as run_result
 from ..calendar.clock import forward
 from ..library.context import UserInfo, running
 from ..engine.evaluation import Evaluation, Result
@@ -31,7 +31,8 @@ from ..errors import BgkernelError, InterviewError, SessionError
 from ..background.pool_worker import thread_capture
 from ..calendar.schedule import Schedule
 from ..runtime.store import load_answers
-from ..library.saving import picklable_answers
+from ..library import catalog as library
+from ..calendar.clock import real_monotonic
 
 if TYPE_CHECKING:
     from ..language.interview import Interview
@@ -118,12 +119,6 @@ def _eligible(sim: "Simulator", types: list[str]) -> list[tuple["Interview", lis
     return plan
 
 
-def _result(session: str, cron_type: str, outcome: str, output: str = "",
-            error: str | None = None) -> dict:
-    return {"session": session, "type": cron_type, "outcome": outcome, "output": output,
-            "error": error}
-
-
 class _Run:
     """One scheduled run: the per-session work, kept lean (it runs a million times a year).
 
@@ -132,7 +127,6 @@ class _Run:
     store transaction."""
 
     def __init__(self, sim: "Simulator", user: UserInfo):
-        from ..library import catalog as library
         self.sim = sim
         self.user = user
         self.library = library.names()
@@ -180,7 +174,7 @@ class _Run:
         wall = self.wall()
         self.record(session_id, "cron", cron_type, "dispatched", at=self.at(wall), wall=wall,
                     task=task_id)
-        results.append(_result(session_id, cron_type, "dispatched"))
+        results.append(run_result(session_id, cron_type, "dispatched"))
         return True
 
     def foreground(self, session: "Session", cron_type: str) -> dict | None:
@@ -205,13 +199,13 @@ class _Run:
                 result = self.evaluate(session, ns, ctx)
                 outcome, text = self.settle(session, ns, ctx, result)
             except InterviewError as err:
-                outcome, error = "error", _describe(err)
+                outcome, error = "error", describe(err)
             except Exception as err:  # noqa: BLE001 -- one session's failure never stops the run
                 outcome, error = "error", f"{type(err).__name__}: {err}"
         finally:
             sim.locks.release(session.id, token)
         printed = self.printed.getvalue()[mark:] if self.printed.tell() != mark else ""
-        output = _join(printed, text)
+        output = join_output(printed, text)
         wall = self.wall()
         at = self.at(wall)
         detail = outcome if error is None else f"error: {error}"
@@ -221,7 +215,7 @@ class _Run:
         if ctx is not None and ctx.launched and outcome != "deleted":
             sim.tasks.dispatch(session, ctx)
             self.launched.add(session.id)
-        return _result(session.id, cron_type, outcome, output, error)
+        return run_result(session.id, cron_type, outcome, output, error)
 
     @staticmethod
     def evaluate(session: "Session", ns: dict, ctx: Any) -> "Result":
@@ -253,37 +247,11 @@ class _Run:
             ctx.launched.extend(second.launched)
             ignore = ignore or second.save_status == "ignore"
         elif kind == "response":
-            text = _response_text(signal, ns)
+            text = response_text(signal, ns)
         if ignore:
             return "unsaved", text
         sim.save_answers(session.id, ns, new_step=False, user=self.user)
         return "saved", text
-
-
-def _response_text(signal: Any, ns: dict) -> str:
-    """What docassemble's cron writes to stdout after a ``response()``.
-
-    docassemble's ``all_variables`` branch concatenates bytes and str and fails
-    (SEMANTICS §10.2 DEFECT?); this writes the JSON it meant to."""
-    if signal.all_variables:
-        data = {k: v for k, v in picklable_answers(ns).items() if not k.startswith("_")}
-        return json.dumps(data, default=str)
-    if signal.binary is not None or signal.content is None:
-        return ""
-    content = str(signal.content)
-    return "" if content == "Empty Response" else content.rstrip()
-
-
-def _describe(err: InterviewError) -> str:
-    kind = getattr(err, "error_type", "") or type(err).__name__
-    message = getattr(err, "error_message", "") or str(err)
-    where = err.location() if hasattr(err, "location") else ""
-    return f"{kind}: {message}" + (f" ({where})" if where else "")
-
-
-def _join(printed: str, text: str) -> str:
-    parts = [p.rstrip("\n") for p in (printed, text) if p and p.strip()]
-    return "\n".join(parts)
 
 
 # --- the inactivity sweep ---------------------------------------------------------------------
@@ -316,7 +284,7 @@ def delete_inactive(sim: "Simulator") -> list[dict]:
             continue
         with sim.locks.hold(session_id, "cron"):
             sim.delete_session(session_id, reason=f"inactive {idle.days} days (interview delete days {days})")
-        out.append(_result(session_id, "cron_daily", "expired"))
+        out.append(run_result(session_id, "cron_daily", "expired"))
     return out
 
 
@@ -402,7 +370,6 @@ class _StderrProgress:
     """``cron 1234/9189  2031-05-01 06:25 cron_daily``, at most twice a second."""
 
     def __init__(self) -> None:
-        from ..calendar.clock import real_monotonic
         self._clock = real_monotonic
         self._last = 0.0
 

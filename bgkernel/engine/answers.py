@@ -13,6 +13,11 @@ from . import datatypes
 from ..language.blocks import QuestionBlock
 from ..errors import DAValidationError, SessionError
 from .screen import Button, Screen, ScreenField
+from .dependencies import after_changes, value_of
+from ..library.collections_dict import DADict
+from ..library.collections_list import DAList
+from ..library.files import DAFile, DAFileList
+from .evaluating import substitute
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
@@ -310,8 +315,6 @@ def _live(chosen: Any, ns: dict) -> Any:
 def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, str],
                      sub: Submission) -> None:
     """Set the variables (validation code and ``validate`` run first)."""
-    from .dependencies import after_changes, value_of
-    from ..library.objects import DADict
     ns = ev.ns
     ev.set_iterators(iterators)
     tracked = ev.interview.dependents or ev.interview.on_change
@@ -320,11 +323,9 @@ def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str
         if isinstance(val, tuple) and len(val) == 2 and val[0] == "object":
             val = _live(val[1], ns)
         elif isinstance(val, tuple) and len(val) == 2 and val[0] == "objects":
-            from ..library.objects import DAList
             val = DAList(var, elements=[_live(v, ns) for v in val[1]], auto_gather=False,
                          gathered=True)
         elif isinstance(val, tuple) and len(val) == 2 and val[0] == "files":
-            from ..library.files import DAFile, DAFileList
             files = DAFileList(var, auto_gather=False, gathered=True)
             for index, (name, content) in enumerate(val[1]):
                 item = DAFile(f"{var}[{index}]")
@@ -340,7 +341,6 @@ def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str
         ev._assign(var, val)
     validators = {f.variable: f.validate for f in block.fields if f.validate is not None}
     if validators:
-        from .evaluating import substitute
         for generic, validate in validators.items():
             var = substitute(generic, iterators, ns)
             current = next((v for n, v in sub.assignments if n == var), None)

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 from ..language.blocks import Choice, Field, QuestionBlock, ReviewItem
 from .screen import Button, Option, ReviewLine, Screen, ScreenField
 from ..language.templates import Expr, Text
+from .evaluating import substitute
+from . import documents
+from ..language.reader import fields_from_code
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
@@ -21,7 +24,6 @@ def _render(text: Text | None, ns: dict) -> str:
 
 
 def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, str]) -> Screen:
-    from .evaluating import substitute
     ns = ev.ns
     question = _render(block.question, ns).strip()
     subquestion = _render(block.subquestion, ns)
@@ -80,7 +82,6 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
         review = ()
     attachments = ()
     if block.attachments or block.attachment_code is not None:
-        from . import documents
         attachments = documents.for_question(ev, block)
     return Screen(
         kind="question", question=question, subquestion=subquestion, under=under, help=help_text,
@@ -112,7 +113,6 @@ def without_choices(ev: "Evaluation", screen: Screen, block: QuestionBlock,
             return [(screen.fields[0].variable, None)]
         if not block.variable:
             return []                # buttons without a variable, none left: marked answered
-        from .evaluating import substitute
         return [(substitute(block.variable, iterators, ev.ns), None)]
     if block.question_type != "fields" or block.continue_field or not screen.fields:
         return None
@@ -129,7 +129,6 @@ def _review_line(ev: "Evaluation", item: ReviewItem, iterators: dict[str, str],
                  skip_undefined: bool) -> ReviewLine | None:
     """A review line, or None when it is left out: a ``show if`` variable is undefined, or
     (with ``skip undefined``, the default) one of its own variables or its text's is."""
-    from .evaluating import substitute
     ns = ev.ns
     variables = tuple(substitute(name, iterators, ns) for name in item.fields)
     for name in (*item.show_if, *(variables if skip_undefined else ())):
@@ -146,7 +145,6 @@ def _review_line(ev: "Evaluation", item: ReviewItem, iterators: dict[str, str],
 
 def _expanded(ev: "Evaluation", block: QuestionBlock) -> list[Field]:
     """The block's fields, with `code:` items replaced by the fields they compute."""
-    from ..language.reader import fields_from_code
     out: list[Field] = []
     for fld in block.fields:
         if fld.dynamic is None:
@@ -178,7 +176,6 @@ def _current(ev: "Evaluation", variable: str) -> Any:
 
 
 def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenField | None:
-    from .evaluating import substitute
     ns = ev.ns
     if fld.variable is None:
         return ScreenField(None, _render(fld.label, ns) or None, datatype="note",

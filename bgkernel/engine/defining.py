@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..library import catalog as library
+from ..library import namespace as library
 from ..language.blocks import AttachmentBlock, Block, DataBlock, TemplateBlock
 from .evaluating import data_value, render_data, substitute
+from ..library.tables import DATable
+from ..library.data_objects import objects_from_data, objects_from_structure
+from . import documents
+from ..library.collections_dict import DADict
+from ..library.collections_list import DAList
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
@@ -23,7 +28,6 @@ def define_direct(ev: "Evaluation", block: Block, iterators: dict[str, str]) -> 
     if isinstance(block, TemplateBlock):
         ev._assign(block.variable, library.make_template(block, ns))
     elif isinstance(block, DataBlock) and block.table:
-        from ..library.tables import DATable
         spec = block.data
         table = DATable(substitute(block.variable, iterators, ns))
         table.rows_source, table.columns = spec["rows"], list(spec["columns"])
@@ -33,12 +37,10 @@ def define_direct(ev: "Evaluation", block: Block, iterators: dict[str, str]) -> 
         objects = block.use_objects == "objects"
         value = data_value(block.data, ns, objects) if block.from_code else render_data(block.data, ns)
         if block.use_objects:
-            from ..library.data_objects import objects_from_data, objects_from_structure
             make = objects_from_data if objects else objects_from_structure
             value = make(value, substitute(block.variable, iterators, ns), block.gathered)
         ev._assign(block.variable, value)
     elif isinstance(block, AttachmentBlock):
-        from . import documents
         for spec in block.attachments:
             if spec.variable:
                 ev._assign(spec.variable, documents.assemble(spec, ns))
@@ -51,7 +53,6 @@ def assign_unchosen(ev: "Evaluation", variable: str, datatype: str | None) -> No
         ev._assign(variable, None)
         return
     if not ev.defined(variable):
-        from ..library.objects import DADict, DAList
         kind: Any = DAList if datatype.startswith("object") else DADict
         ev._assign(variable, kind(variable, auto_gather=False))
     eval(variable, ev.ns).gathered = True  # noqa: S307

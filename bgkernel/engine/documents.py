@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..language.blocks import Attachment, QuestionBlock
 from .screen import Document
+from ..library.files import DAFile, DAFileCollection
+from ..language.markup import document_html, document_text
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
@@ -23,8 +25,6 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_\-. ]+")
 
 def assemble(spec: Attachment, ns: dict) -> Any:
     """Render one attachment into a DAFileCollection (names are sought as usual)."""
-    from ..library.files import DAFile, DAFileCollection
-    from ..language.markup import document_html, document_text
     name = spec.name.render(ns).strip() if spec.name else "Document"
     filename = spec.filename.render(ns).strip() if spec.filename else "document"
     filename = _UNSAFE.sub("_", filename).strip("_") or "document"

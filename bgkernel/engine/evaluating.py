@@ -7,6 +7,8 @@ from typing import Any
 from ..language.assignments import variants
 from ..language.blocks import CodeBlock
 from ..language.interview import Interview
+from ..library.data_objects import describes_object
+from ..language.templates import MAKO_MARKER, Text
 
 __all__ = ["local_module", "import_modules", "is_initial", "literal", "substitute", "names_for", "data_value",
            "render_data", "source_line"]
@@ -100,7 +102,6 @@ def data_value(data: Any, ns: dict, objects: bool = False) -> Any:
     if isinstance(data, list):
         return [data_value(v, ns, objects) for v in data]
     if isinstance(data, dict):
-        from ..library.data_objects import describes_object
         names = ("object", "module") if objects and describes_object(data) else ()
         return {k: v if k in names else data_value(v, ns, objects) for k, v in data.items()}
     return data
@@ -108,7 +109,6 @@ def data_value(data: Any, ns: dict, objects: bool = False) -> Any:
 
 def render_data(data: Any, ns: dict) -> Any:
     """A `data:` structure with its text rendered by Mako (docassemble renders each string)."""
-    from ..language.templates import MAKO_MARKER, Text
     if isinstance(data, str):
         return Text(data).render(ns) if MAKO_MARKER.search(data) else data
     if isinstance(data, list):

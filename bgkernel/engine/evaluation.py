@@ -12,7 +12,8 @@ import traceback
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..library import catalog as library
+from ..library.catalog import process_action
+from ..library.namespace import install as install_library
 from ..language.assignments import variants
 from ..language.blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, ObjectsBlock,
                                QuestionBlock, TemplateBlock)
@@ -25,6 +26,11 @@ from ..language.interview import Interview
 from ..library.objects import new_local
 from .evaluating import (import_modules, is_initial, literal, names_for, source_line,
                          substitute)
+from ..library.navigation import install
+from ..library.catchall import DACatchAll
+from .defining import define_direct
+from .asking import build_question, without_choices
+from .defining import assign_unchosen
 
 __all__ = ["Evaluation", "Result", "Asked", "NoEndpointError", "InterviewRuntimeError", "ITERATORS"]
 
@@ -108,7 +114,7 @@ class Evaluation:
             return
         self.prepared = True
         ns = self.ns
-        library.install(ns, suppress=bool(self.interview.metadata.get("suppress loading util")))
+        install_library(ns, suppress=bool(self.interview.metadata.get("suppress loading util")))
         internal = self.internal
         internal["tracker"] = internal.get("tracker", 0) + 1
         internal.setdefault("answered", set())
@@ -121,7 +127,6 @@ class Evaluation:
                     found = internal[local] = new_local(local)
                 ns[local] = found
         if self.interview.uses_nav:
-            from ..library.navigation import install
             install(self.interview, ns)
         try:
             import_modules(self.interview, ns)
@@ -197,7 +202,7 @@ class Evaluation:
     def _pass(self, pending_action: bool) -> None:
         ns = self.ns
         if pending_action and not self.interview.calls_process_action:
-            library.process_action()
+            process_action()
         elif not self.interview.calls_process_action and self.internal["event_stack"] and not self.ctx.checkin:
             raise ForcedNameError(self.internal["event_stack"][0])
         answered = self.internal["answered"]
@@ -337,7 +342,6 @@ class Evaluation:
                 f"Infinite loop: {name} already looked for, where stack is " + ", ".join(chain),
                 *self._where(), chain=chain)
         if self.interview.features.get("use catchall") is True and not name.endswith(".value"):
-            from ..library.catchall import DACatchAll  # ENGINE §3.3 step 5
             self._assign(name, DACatchAll(name))
             self._pop_event(name)
             return CONTINUE
@@ -445,7 +449,6 @@ class Evaluation:
 
     def _define_direct(self, block: Block, name: str, iterators: dict[str, str]) -> None:
         """A template, data, table or attachment block's variable (:mod:`bgkernel.engine.defining`)."""
-        from .defining import define_direct
         with self._guard(block):
             self.set_iterators(iterators)
             define_direct(self, block, iterators)
@@ -475,14 +478,12 @@ class Evaluation:
     def ask(self, block: QuestionBlock, iterators: dict[str, str]) -> Result:
         """The screen for a question.  A name its text needs is sought by the caller: the
         pass starts again (a mandatory question) or the candidates are tried again."""
-        from .asking import build_question, without_choices
         with self._guard(block):
             self.set_iterators(iterators)
             self._setup(block)
             screen = build_question(self, block, iterators)
             empty = without_choices(self, screen, block, iterators)
             if empty is not None:         # nothing to choose from: not asked (ENGINE §5.3)
-                from .defining import assign_unchosen
                 for variable, datatype in empty:
                     assign_unchosen(self, variable, datatype)
                 self.internal["answered"].add(block.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import html as _html
 from dataclasses import dataclass, field, replace
 from typing import Any
+from ..language.markup import to_html
 
 __all__ = ["Screen", "ScreenField", "Button", "Option", "Document", "ReviewLine"]
 
@@ -126,7 +127,6 @@ class Screen:
     @property
     def html(self) -> str:
         """The screen as HTML: question, subquestion, fields, buttons, under, targets filled."""
-        from ..language.markup import to_html
         parts = [f'<h1 class="h3" id="daMainQuestion">{to_html(self.question, trim=True)}</h1>']
         for message in self.flash:
             parts.append(f'<div class="alert alert-info" role="alert">{message}</div>')
@@ -214,7 +214,6 @@ class Screen:
 
 
 def _field_html(fld: ScreenField) -> str:
-    from ..language.markup import to_html
     if fld.variable is None:
         return f'<div class="da-note">{to_html(fld.note or fld.html or "")}</div>'
     label = to_html(fld.label or "", trim=True)

@@ -12,6 +12,8 @@ from .blocks import Block, CodeBlock, QuestionBlock, SettingsBlock
 from ..errors import BlockError, InterviewError
 from .reader import read_block
 from .source import split_blocks
+from .reader import SETTINGS
+from .templates import Code
 
 __all__ = ["Interview", "load_interview"]
 
@@ -208,7 +210,6 @@ def _ordered(blocks: list[Block], before: list[tuple[str, str]]) -> list[Block]:
 
 def _setting(interview: Interview, block: SettingsBlock) -> None:
     """Every setting the block holds (``metadata`` and ``modules`` may share one block)."""
-    from .reader import SETTINGS
     keys = [k for k in SETTINGS if k in block.extra] if block.setting in SETTINGS else []
     for key in keys or [block.setting]:
         _apply_setting(interview, block, key, block.extra.get(key, block.value))
@@ -219,7 +220,6 @@ def _apply_setting(interview: Interview, block: SettingsBlock, setting: str, val
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise BlockError("'on change' must be a dictionary of variable names and code",
                              block.file, block.line)
-        from .templates import Code
         for name, code in value.items():
             interview.on_change[str(name).strip()] = Code(code, block.file, block.line + 1)
     elif setting == "sections":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from typing import Any
+from .dates import as_datetime
 
 __all__ = ["last_access_time", "ANONYMOUS"]
 
@@ -73,7 +74,6 @@ def last_access_time(internal: dict, include_privileges: Any = None, exclude_pri
             break
     if latest is None:
         return None
-    from .dates import as_datetime
     return as_datetime(latest.replace(tzinfo=_dt.timezone.utc), timezone=timezone or "UTC")
 
 

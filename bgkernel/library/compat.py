@@ -2,7 +2,7 @@
 
 Interviews write ``modules: - docassemble.base.legal``, ``imports: - docassemble.base.util``
 or ``from docassemble.base.util import Individual`` in code.  :func:`install` (called by
-:func:`bgkernel.library.catalog.install`) appends an import finder to the *end* of
+:func:`bgkernel.library.namespace.install`) appends an import finder to the *end* of
 ``sys.meta_path``: when the real docassemble is installed, the ordinary finders find it
 first and this one is never asked.  Otherwise it serves
 
@@ -28,21 +28,22 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
-import json
-import re
 import sys
 from dataclasses import dataclass
-from itertools import chain
 from types import ModuleType
 from typing import Any
 
-from .objects import DAList, DAObject, Individual
+from .collections_list import DAList
+from .objects import DAObject
+from .people import Individual
+from .functions import comma_and_list
+from . import grammar, catalog as library
+from .catalog import STDLIB_NAMES
+from .urls import mmdc
 
 __all__ = ["install", "uninstall", "STDLIB_NAMES", "PartyList", "Court", "Case", "Document",
            "LegalFiling"]
 
-# Standard-library names docassemble.base.util re-exports (interviews use ``json.dumps``).
-STDLIB_NAMES: dict[str, Any] = {"json": json, "re": re, "chain": chain}
 
 
 # --- the objects of docassemble.base.legal ------------------------------------------------------
@@ -108,7 +109,6 @@ class LegalFiling(Document):
     """A document filed in a ``case``; ``caption()`` is its case caption (docassemble markup)."""
 
     def caption(self) -> str:
-        from .functions import comma_and_list
         case = self.case
         case.firstParty.gather()
         if not case.is_solo_action:
@@ -142,7 +142,6 @@ _LEGAL = {"PartyList": PartyList, "Court": Court, "Case": Case, "Document": Docu
 
 
 def _names(fullname: str) -> dict[str, Any]:
-    from . import grammar, catalog as library
     names = dict(library.names())
     if fullname in ("docassemble.base.functions", "docassemble.base.legal"):
         names.update(grammar.PHRASES)
@@ -169,7 +168,6 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         elif module.__name__ == "us":
             module.__dict__["states"] = importlib.import_module("us.states")
         elif module.__name__ == "docassemble.base.mermaid":
-            from .urls import mmdc
             module.__dict__.update(mmdc=mmdc, __all__=["mmdc"])
         elif module.__name__ in _MODULES:
             names = _names(module.__name__)

@@ -13,7 +13,11 @@ import importlib
 from typing import Any
 
 from ..errors import DAError
-from .objects import DADict, DAList, DAObject, DASet
+from .collections_dict import DADict
+from .collections_list import DAList
+from .collections_set import DASet
+from .objects import DAObject
+from . import catalog as library
 
 __all__ = ["objects_from_data", "objects_from_structure", "describes_object"]
 
@@ -82,7 +86,6 @@ def _keywords(item: Any) -> dict:
 
 
 def _constructor(value: dict) -> Any:
-    from . import catalog as library
     name = str(value["object"])
     found = library.names().get(name)
     if found is None and value.get("module"):

@@ -27,7 +27,8 @@ from typing import Any
 from .context import current_or_none
 from .files import DAFile, DAFileList
 from ..mail.parse import Address, ParsedEmail
-from .objects import DAList, DAObject, _random_name
+from .collections_list import DAList
+from .objects import DAObject, _random_name
 
 __all__ = ["DAEmail", "DAEmailRecipient", "DAEmailRecipientList", "build_email"]
 

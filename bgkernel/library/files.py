@@ -18,7 +18,8 @@ from typing import Any
 
 from .context import files_dir
 from ..errors import DAError
-from .objects import _INTERNAL_FILES, DAList, DAObject
+from .collections_list import DAList
+from .objects import _INTERNAL_FILES, DAObject
 
 __all__ = ["DAFile", "DAFileList", "DAFileCollection", "DAStaticFile", "file_path",
            "ext_and_mimetype"]

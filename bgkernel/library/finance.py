@@ -10,7 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .objects import _INTERNAL_FILES, DADict, DAList
+from .collections_dict import DADict
+from .collections_list import DAList
+from .objects import _INTERNAL_FILES
 from .people import Address, Individual, Person, PeriodicValue, Value
 
 _INTERNAL_FILES.add(__file__)

@@ -13,6 +13,9 @@ from .context import current
 from .saving import picklable_answers
 from ..errors import (BackgroundResponseActionSignal, BackgroundResponseSignal, CommandSignal,
                       DAError, DAValidationError, ForcedNameError, MessageSignal, ResponseSignal)
+from .access import last_access_time as _last
+from .dates import current_datetime
+from .dates import as_datetime
 
 __all__ = [
     "process_action", "url_action", "action_argument", "action_arguments", "command", "response",
@@ -487,7 +490,6 @@ def get_emails(key: Any = None, index: Any = None) -> list:
 
 def last_access_time(include_privileges: Any = None, exclude_privileges: Any = None,
                      include_cron: bool = False, timezone: str | None = None) -> Any:
-    from .access import last_access_time as _last
     return _last(_internal(), include_privileges, exclude_privileges, include_cron, timezone)
 
 
@@ -496,7 +498,6 @@ def last_access_delta(*pargs: Any, **kwargs: Any) -> Any:
     when = last_access_time(*pargs, **kwargs)
     if when is None:
         return _dt.timedelta(0)
-    from .dates import current_datetime
     return current_datetime() - when
 
 
@@ -516,7 +517,6 @@ def last_access_minutes(*pargs: Any, **kwargs: Any) -> float:
 
 
 def start_time(timezone: str | None = None) -> Any:
-    from .dates import as_datetime
     started = _internal().get("starttime")
     return as_datetime(started, timezone=timezone) if started is not None else None
 

@@ -6,6 +6,8 @@ from typing import Any, ClassVar
 
 from .objects import _INTERNAL_FILES, DAObject
 
+__all__ = ["DALazyTemplate"]
+
 _INTERNAL_FILES.add(__file__)
 
 

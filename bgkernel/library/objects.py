@@ -31,13 +31,9 @@ from .context import current
 from ..errors import DAAttributeError, missing_name
 from .grammar import ObjectWords
 
-__all__ = [
-    "DAObject", "DAObjectPlusParameters", "DAEmpty", "DAList", "DADict", "DAOrderedDict",
-    "DASet", "Name", "IndividualName", "Person", "Individual", "Address", "City", "Thing",
-    "DALazyTemplate", "DAFile", "DAFileList", "DAFileCollection", "DAStaticFile", "Value",
-    "PeriodicValue", "DALink",
-]
-# The names interview code sees (bgkernel.library.catalog installs __all__).  Also public, for the
+__all__ = ["DAObject", "DAObjectPlusParameters", "DAEmpty"]
+# The names interview code sees (bgkernel.library.catalog gathers the __all__ of this module and
+# of the collections, people, files and templates built on it).  Also public, for the
 # engine: reset_gathering_mode, get_gathering_mode, set_gathering_mode.
 
 # Frames in these files are skipped when guessing an instance name (files.py adds itself).
@@ -401,24 +397,3 @@ class DAEmpty:
     __bool__ = __contains__ = lambda self, *pargs: False  # noqa: E731
     __len__ = lambda self: 0  # noqa: E731
     __iter__ = lambda self: iter(())  # noqa: E731
-
-
-
-# The collections, people and templates live in their own modules; they are part of this
-# module's names (interview namespaces and pickles of older stores find them here).
-from .collections_list import DAList  # noqa: E402
-from .collections_dict import DADict, DAOrderedDict, DASet  # noqa: E402
-from .people import (Address, City, DALink, Individual, IndividualName, Name,  # noqa: E402
-                     PeriodicValue, Person, Thing, Value)
-from .lazytemplate import DALazyTemplate  # noqa: E402
-
-# The file objects live in files.py, which imports this module; re-exported lazily here.
-_FILE_NAMES = {"DAFile", "DAFileList", "DAFileCollection", "DAStaticFile"}
-
-
-def __getattr__(name: str):
-    if name in _FILE_NAMES:
-        from . import files
-        return getattr(files, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-

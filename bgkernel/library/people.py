@@ -7,6 +7,9 @@ from typing import Any, ClassVar
 
 from .grammar import IndividualWords, PersonWords
 from .objects import _INTERNAL_FILES, DAObject
+from .dates import as_datetime, current_datetime
+
+__all__ = ["Name", "IndividualName", "Person", "Individual", "Address", "City", "Thing", "Value", "PeriodicValue", "DALink"]
 
 _INTERNAL_FILES.add(__file__)
 
@@ -193,7 +196,6 @@ class Individual(IndividualWords, Person):
         if "age" in self.__dict__:
             return float(self.age) if decimals else int(self.age)
         from dateutil.relativedelta import relativedelta
-        from .dates import as_datetime, current_datetime
         now = current_datetime() if as_of is None else as_datetime(as_of)
         born = as_datetime(self.birthdate)
         delta = relativedelta(now.replace(tzinfo=None), born.replace(tzinfo=None))

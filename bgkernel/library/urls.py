@@ -30,6 +30,9 @@ from urllib.parse import urlencode
 from .context import current, default_timezone
 from ..errors import DAError
 from .words import ensure_definition
+from .functions import url_action
+from .geography import get_country as configured_country
+from .functions import undefine, value
 
 __all__ = [
     "url_of", "interview_url", "interview_url_action", "interview_url_as_qr",
@@ -141,7 +144,6 @@ def interview_url(**kwargs: Any) -> str:
 
 def interview_url_action(action: str, **kwargs: Any) -> str:
     """A link to this session that runs ``action`` with the other keywords as arguments."""
-    from .functions import url_action
     controls = {key: kwargs.pop(key) for key in ("i", "session", "local", "new_session", "reset")
                 if key in kwargs}
     for key in ("style", "temporary", "once_temporary", "_forget_prior"):
@@ -187,7 +189,6 @@ def static_image(reference: Any, width: Any = None) -> str:
 
 def action_menu_item(label: str, action: str, **kwargs: Any) -> dict:
     """An entry for ``menu_items``: a label and a URL that runs ``action``."""
-    from .functions import url_action
     size = kwargs.pop("_screen_size", None)
     item = {"label": label, "url": url_action(action, **kwargs)}
     if size is not None:
@@ -333,7 +334,6 @@ def set_country(country: str) -> None:
 
 def get_country() -> str:
     """The country set_country() gave this evaluation, else the configured one (``US``)."""
-    from .geography import get_country as configured_country
     return current().extra.get("country") or configured_country()
 
 
@@ -434,7 +434,6 @@ def get_chat_log(utc: bool = False, timezone: str | None = None) -> list:
 
 def dispatch(var: str) -> bool:
     """A menu loop: ask ``var``; while it names a variable, seek that one, then ask again."""
-    from .functions import undefine, value
     if not isinstance(var, str):
         raise DAError("dispatch() must be given a string")
     while str(value(var)) != "None":

@@ -24,6 +24,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from .outbox import MailError, Outbox, SMTPSettings
 from .compose import load_attachment
+from ..library.functions import mark_task_as_performed
+from ..language.markup import to_html, to_text
+from ..library.files import DAFileCollection, DAFileList
 
 if TYPE_CHECKING:
     from ..library.context import RunContext
@@ -77,7 +80,6 @@ def send_email(sim: "Simulator", ctx: "RunContext", to: Any, kwargs: dict) -> bo
         return False
     task = kwargs.get("task")
     if task is not None:
-        from ..library.functions import mark_task_as_performed
         mark_task_as_performed(task)
     return True
 
@@ -128,7 +130,6 @@ def prepare_email(ctx: "RunContext", to: Any, kwargs: dict) -> dict | None:
 
 def _bodies(kwargs: dict) -> tuple[str, str, str]:
     """Subject, text and HTML as docassemble builds them (an HTML part is always sent)."""
-    from ..language.markup import to_html, to_text
     subject = kwargs.get("subject") or ""
     body, html = kwargs.get("body"), kwargs.get("html")
     template = kwargs.get("template")
@@ -214,7 +215,6 @@ def _iterable(value: Any) -> bool:
 
 def _files_of(item: Any) -> list | None:
     """The files one attachment stands for (docassemble's order for a collection)."""
-    from ..library.files import DAFileCollection, DAFileList
     if isinstance(item, DAFileCollection):
         for ext in ("pdf", "docx", "rtf", "tex", "raw"):
             found = item.__dict__.get(ext)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ..engine import datatypes
 from ..errors import InterviewError
 from .store import load_answers
+from ..language.markup import to_html
+from ..engine.screen import Option
 
 if TYPE_CHECKING:
     from ..engine.evaluation import Result
@@ -50,7 +52,6 @@ def form_values(session: "Session") -> dict[str, Any]:
 
 def command_for(action: str, result: "Result") -> dict | None:
     """The command a check-in action's result sends to the browser (SEMANTICS §2.2, §8.6)."""
-    from ..language.markup import to_html
     if result.kind == "template":
         return {"action": action, "extra": "backgroundresponse",
                 "value": {"target": result.target, "content": to_html(result.content or "", trim=True)}}
@@ -173,7 +174,6 @@ def _set_targets(session: "Session", value: Any) -> None:
 
 
 def _set_fields(session: "Session", value: dict) -> None:
-    from ..engine.screen import Option
     screen = session._screen
     fields = list(screen.fields)
     for key, val in value.items():

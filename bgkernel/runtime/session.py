@@ -13,6 +13,10 @@ from ..language.interview import Interview
 from ..engine.screen import Button, Screen
 from .store import load_answers
 from ..library.saving import picklable_answers
+from ..library import namespace as library
+from ..analysis.frames import ordered
+from .checkin import run_checkin
+from .checkin import apply_to_screen
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -72,7 +76,6 @@ class Session:
         """The value of ``name`` in the saved answers (asks nothing); ``default`` if undefined."""
         _, data = self.sim.store.latest(self.id)
         ns = load_answers(data)
-        from ..library import catalog as library
         library.install(ns)
         with running(self._context(ns)), self.sim.clock.frozen():
             try:
@@ -87,7 +90,6 @@ class Session:
     @property
     def timeline(self):
         """This session's events as a DataFrame, in wall-clock order."""
-        from ..analysis.frames import ordered
         return ordered(self.sim.recorder.to_frame(session=self.id))
 
     @_serialized
@@ -150,7 +152,6 @@ class Session:
     @_serialized
     def checkin(self, changed: str | None = None, initial: bool = False, **raw_fields: Any) -> list[dict]:
         """A browser's check-in: the screen's ``check in`` action with the form's raw values."""
-        from .checkin import run_checkin
         return run_checkin(self, changed, initial, raw_fields)
 
     # --- machinery ------------------------------------------------------------------------------
@@ -323,7 +324,6 @@ class Session:
 
     def _apply_commands(self, commands: list[dict]) -> None:
         """What a browser does with check-in commands (SEMANTICS §6, §8.6-8.8)."""
-        from .checkin import apply_to_screen
         if commands and self._screen is not None:
             apply_to_screen(self, commands)
 

@@ -1,4 +1,4 @@
-"""Background actions: task objects, the manager that runs them, response/error actions.
+"""Background actions: the manager that runs them, and their response and error actions.
 
 A task is queued by ``background_action()`` during an evaluation and submitted to the
 pool only once that evaluation has saved (docassemble's worker waits for the page's
@@ -14,109 +14,22 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..library.context import RunContext, UserInfo, current_or_none, parent_only
-from ..errors import DAError, TaskError
+from ..calendar.clock import real_now
+from ..errors import ConfigError, InterviewError, TaskError
+from ..library.context import RunContext, UserInfo
+from ..runtime.store import load_answers
+from .backends import backend_names
+from .pool import Pool
+from .task import MANAGERS, BackgroundResult, BackgroundTask
+from .worker import run_job
 
 if TYPE_CHECKING:
     from ..runtime.session import Session
     from ..simulator import Simulator
 
-__all__ = ["BackgroundTask", "BackgroundResult", "TaskManager", "TaskRevokedError"]
-
-_MANAGERS: dict[str, "TaskManager"] = {}
-
-
-class TaskRevokedError(DAError):
-    """``get()`` on a revoked task (Celery's TaskRevokedError)."""
-
-
-@dataclass
-class BackgroundResult:
-    """docassemble's BackgroundResult: five attributes, plus what the worker printed."""
-
-    value: Any = None
-    error_type: str | None = None
-    error_trace: str | None = None
-    error_message: str | None = None
-    variables: list | None = None
-    output: str = ""
-
-    def __str__(self) -> str:
-        return str(self.error_message if self.error_type else self.value)
-
-
-class BackgroundTask:
-    """What ``background_action()`` returns (docassemble's MyAsyncResult); saved with the answers."""
-
-    def __init__(self, task_id: str, session_id: str | None, store_path: str | None,
-                 action: str | None = None):
-        self.id = task_id
-        self.session_id = session_id
-        self.store_path = store_path
-        self.action = action
-        self._cached_result: BackgroundResult | None = None
-
-    def __repr__(self) -> str:
-        return f"<BackgroundTask {self.id[:8]} {self.status()}>"
-
-    def _manager(self) -> "TaskManager | None":
-        parent_only("a background task's state")
-        return _MANAGERS.get(self.store_path or "")
-
-    def _state(self) -> str:
-        manager = self._manager()
-        if manager is not None:
-            return manager.state(self.id)
-        from ..runtime.store import Store
-        row = Store(self.store_path).task_row(self.id) if self.store_path else None
-        return row["state"] if row else "PENDING"
-
-    def ready(self) -> bool:
-        return self._state() in ("SUCCESS", "FAILURE", "REVOKED")
-
-    def _fetch(self) -> BackgroundResult:
-        if self._cached_result is not None:
-            return self._cached_result
-        manager = self._manager()
-        if manager is None:
-            raise TaskError(f"task {self.id} belongs to a simulator that is not running")
-        result = manager.result(self.id, wait=True)
-        self._cached_result = result
-        return result
-
-    def wait(self) -> bool:
-        self._fetch()
-        return True
-
-    def result(self) -> BackgroundResult:
-        return self._fetch()
-
-    def get(self) -> Any:
-        if self._state() == "REVOKED" and self._cached_result is None:
-            raise TaskRevokedError(f"task {self.id} was revoked")
-        return self._fetch().value
-
-    def failed(self) -> bool:
-        return self._fetch().error_type is not None
-
-    def revoke(self, terminate: bool = True) -> bool:
-        manager = self._manager()
-        return manager.revoke(self.id, terminate) if manager is not None else False
-
-    def status(self) -> str:
-        return self._state()
-
-    state = status
-
-    @property
-    def output(self) -> str:
-        """What the task printed or logged (docassemble's worker.log for this task)."""
-        manager = self._manager()
-        return manager.output(self.id) if manager is not None else ""
-
+__all__ = ["TaskManager"]
 
 class _Record:
     """The manager's state for one task."""
@@ -146,8 +59,6 @@ class TaskManager:
         self._workers = workers
         self._pool: Any = None
         if isinstance(backend, str):
-            from ..errors import ConfigError
-            from .backends import backend_names
             if backend not in backend_names():
                 raise ConfigError(f"unknown backend {backend!r}; valid backends: "
                                   + ", ".join(backend_names()) + ", or any concurrent.futures.Executor")
@@ -157,13 +68,12 @@ class TaskManager:
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
         self._open = 0
-        _MANAGERS[sim.store.path] = self
+        MANAGERS[sim.store.path] = self
 
     @property
     def pool(self) -> Any:
         """The worker pool, started on first use."""
         if self._pool is None:
-            from .pool import Pool
             self._pool = Pool(self._backend, self._workers)
         return self._pool
 
@@ -200,7 +110,6 @@ class TaskManager:
         sim.store.save_task(record.id, session.id, record.action, record.notification, "PENDING",
                             sim.clock.now().timestamp())
         sim.record(session.id, "task_queued", record.action, _args(spec["arguments"]), task=record.id)
-        from .worker import run_job
         calendar = None if sim.clock.is_real() else sim.clock.now().isoformat()
         try:
             record.handle = self.pool.submit(
@@ -223,7 +132,6 @@ class TaskManager:
             return
         record.started_recorded = True
         sim = self.sim
-        from ..calendar.clock import real_now  # time.time() reads the calendar inside a freeze (advance)
         ago = real_now().timestamp() - (started + record.start_delay)
         started_wall = sim.clock.wall() - ago
         sim.recorder.record(record.session_id, "task_started", record.action, f"pid {pid}",
@@ -303,8 +211,6 @@ class TaskManager:
     def _response_action(self, record: _Record, session: "Session", action: str, arguments: dict,
                          ignore: bool = False) -> tuple[Any, BackgroundResult | None]:
         """Run ``action`` against the latest saved answers under the session lock; save."""
-        from ..errors import InterviewError
-        from ..runtime.store import load_answers
         sim = self.sim
         t0 = sim.clock.wall()
         with sim.locks.hold(session.id, f"response action {action}"):
@@ -337,8 +243,6 @@ class TaskManager:
 
     def _error_action(self, record: _Record, session: "Session", on_error: dict,
                       failure: BackgroundResult) -> None:
-        from ..errors import InterviewError
-        from ..runtime.store import load_answers
         sim = self.sim
         arguments = dict(on_error.get("arguments") or {})
         arguments.update(error_type=failure.error_type, error_message=failure.error_message,
@@ -468,7 +372,7 @@ class TaskManager:
     def shutdown(self) -> None:
         """Stop the pool: tasks still queued or running are revoked (a closed simulator
         has no server left to deliver their results to)."""
-        _MANAGERS.pop(self.sim.store.path, None)
+        MANAGERS.pop(self.sim.store.path, None)
         if self._pool is not None:
             self._pool.shutdown(wait=False, terminate=True)
 
