@@ -17,11 +17,12 @@ if TYPE_CHECKING:
     from .library.context import RunContext
     from .simulator import Simulator
 
-__all__ = ["Services"]
+__all__ = ["SimulatorServices"]
 
 
-class Services:
-    """The simulator side of the interview-callable functions (foreground)."""
+class SimulatorServices:
+    """The simulator's side of the interview-callable functions (foreground): what it installs as
+    ``ctx.services`` (the :class:`bgkernel.library.context.Services` interface)."""
 
     def __init__(self, sim: "Simulator"):
         self.sim = sim

@@ -17,14 +17,13 @@ from .runtime.session import Session
 from .runtime.store import Store, dump_answers
 from .analysis.timeline import Recorder
 from .library import namespace as library
-from .services import Services
+from .services import SimulatorServices
 from .background.manager import TaskManager
 from .cron.runs import advance
 from .cron.runs import run_cron
 from .analysis.cohort import run_cohort
 from .mail.inbox import deliver
 from .mail.inbox import serve
-from .analysis.frames import ordered
 
 __all__ = ["Simulator", "DEFAULT_CONFIG"]
 
@@ -96,7 +95,7 @@ class Simulator:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.RLock()
         library.builtins_dict()    # import the interview library now, outside any calendar freeze
-        self.services = Services(self)
+        self.services = SimulatorServices(self)
         self.tasks = TaskManager(self, backend=backend, workers=workers)
         self.workers = workers
         self.closed = False
@@ -259,7 +258,7 @@ class Simulator:
     @property
     def timeline(self):
         """Every session's events as one DataFrame, in wall-clock order."""
-        return ordered(self.recorder.to_frame())
+        return self.recorder.ordered_frame()
 
 
 def make_user(user: Any) -> UserInfo:

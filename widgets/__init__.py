@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import choices  # noqa: F401 -- registers the choice widgets with fields.register
 from .app import InterviewApp, show
 from .fields import FieldWidget, register, registered, widget_for
 from .timeline_view import TimelineView, timeline_view
-from . import magics
 
 __all__ = [
     "InterviewApp", "show",
@@ -28,5 +28,6 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in ("InterviewRunner", "load_ipython_extension", "unload_ipython_extension"):
+        from . import magics  # the IPython magics: loaded by %load_ext, not by `import`
         return getattr(magics, name)
     raise AttributeError(f"module 'bgkernel.widgets' has no attribute {name!r}")

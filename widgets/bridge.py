@@ -25,15 +25,35 @@ import threading
 import time
 import traceback
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
 from bgkernel.calendar.clock import real_monotonic
 from bgkernel.engine.screen import Screen
 
-if TYPE_CHECKING:
-    from .app import InterviewApp
+__all__ = ["Marshal", "Ticker", "INITIAL_CHECKIN", "POLL", "BridgedApp"]
 
-__all__ = ["Marshal", "Ticker", "INITIAL_CHECKIN", "POLL"]
+
+class BridgedApp(Protocol):
+    """What the bridge reads and calls of the app it serves (:class:`InterviewApp`)."""
+
+    session: Any
+    lock: Any
+    closed: bool
+    generation: int
+    problems: list
+    marshal: "Marshal"
+    view: Any
+    calendar: Any
+    tasks_panel: Any
+
+    def pump(self) -> None: ...
+    def sync(self) -> None: ...
+    def raw_form(self) -> dict[str, str]: ...
+    def _show(self, screen: Screen, initial: bool = True) -> None: ...
+    def _show_status(self, tasks: tuple, calendar: tuple) -> None: ...
+    def _problem(self, summary: str, trace: str = "") -> None: ...
+    def _after_checkin(self, screen: Screen, commands: list[dict], generation: int) -> None: ...
+
 
 #: docassemble's page script checks in 100 ms after a screen body appears (JS 6033-6035).
 INITIAL_CHECKIN = 0.1
@@ -111,7 +131,7 @@ class Marshal:
 class Ticker:
     """The browser's timers for one app, in a daemon thread."""
 
-    def __init__(self, app: "InterviewApp", poll: float = POLL, eager: bool = False):
+    def __init__(self, app: "BridgedApp", poll: float = POLL, eager: bool = False):
         self.app = app
         self.poll = poll
         self.eager = eager

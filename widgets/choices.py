@@ -9,7 +9,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from bgkernel.engine import datatypes
+from bgkernel.engine import form_encoding
 from bgkernel.engine.screen import Option, ScreenField
 
 from .fields import _NOTA, FieldWidget, _plain, _truth, register
@@ -174,4 +174,4 @@ class CheckboxesField(FieldWidget):
 
     def raw(self) -> dict[str, str]:
         checked = self.value or []
-        return datatypes.checkbox_form_items(self.variable, checked)
+        return form_encoding.checkbox_form_items(self.variable, checked)

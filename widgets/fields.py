@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import ipywidgets as W
 
-from bgkernel.engine import datatypes
+from bgkernel.engine import datatypes, form_encoding
 from bgkernel.language.markup import to_html, to_text
 from bgkernel.engine.screen import Option, ScreenField
 
@@ -127,7 +127,7 @@ class FieldWidget:
         if value is _UNSET:
             return {}
         try:
-            return datatypes.form_items(self.variable, self.field.datatype, value,
+            return form_encoding.form_items(self.variable, self.field.datatype, value,
                                         input_type=self.field.input_type)
         except (TypeError, ValueError):
             return {self.variable: "" if value is None else str(value)}
@@ -352,7 +352,7 @@ def _browser_text(field: ScreenField, value: Any) -> str:
     if isinstance(value, str):
         return value
     try:
-        encoded = datatypes.form_encode(field.datatype, value, input_type=field.input_type)
+        encoded = form_encoding.form_encode(field.datatype, value, input_type=field.input_type)
     except (TypeError, ValueError):
         encoded = None
     return str(value) if encoded is None else encoded
@@ -380,5 +380,3 @@ def _parse_when(value: Any, kind: str) -> Any:
         return value
     return _dt.time.fromisoformat(str(value).strip())
 
-
-from . import choices as _choices  # noqa: E402,F401 -- registers the choice widgets

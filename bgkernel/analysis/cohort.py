@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ..language.interview import Interview
     from ..engine.screen import Screen
     from ..runtime.session import Session
-    from ..simulator import Simulator
+    from ..runtime.host import Host
 
 __all__ = ["run_cohort", "answer_screens", "snapshot", "RESERVED", "OUTCOME_COLUMNS"]
 
@@ -64,7 +64,7 @@ class _Member:
 
 # --- running a cohort -----------------------------------------------------------------
 
-def run_cohort(sim: Simulator, interview: Interview | str, answers: pandas.DataFrame, *,
+def run_cohort(sim: Host, interview: Interview | str, answers: pandas.DataFrame, *,
                parallel: int = 4, variables: Iterable[str] = (), presses: Sequence[str] = (),
                max_steps: int = 100, timeout: float | None = 300.0) -> pandas.DataFrame:
     """Start one session per row of ``answers`` and answer it as far as the row goes.
@@ -102,7 +102,7 @@ def run_cohort(sim: Simulator, interview: Interview | str, answers: pandas.DataF
     return _outcomes(sim, members, answers.index, variables)
 
 
-def _outcomes(sim: Simulator, members: list[_Member], index: pandas.Index,
+def _outcomes(sim: Host, members: list[_Member], index: pandas.Index,
               variables: list[str]) -> pandas.DataFrame:
     """The result frame: each member's outcome joined with its session's snapshot."""
     import pandas as pd
@@ -123,7 +123,7 @@ def _outcomes(sim: Simulator, members: list[_Member], index: pandas.Index,
     return frame
 
 
-def _run_one(sim: Simulator, interview: Interview, member: _Member, presses: tuple[str, ...],
+def _run_one(sim: Host, interview: Interview, member: _Member, presses: tuple[str, ...],
              max_steps: int, timeout: float | None) -> None:
     """One user: start, answer, note where it stopped.  Never raises."""
     out = member.outcome
@@ -140,7 +140,7 @@ def _run_one(sim: Simulator, interview: Interview, member: _Member, presses: tup
         out["stopped"] = "error"
 
 
-def _advance_to(sim: Simulator, instant: _dt.datetime) -> None:
+def _advance_to(sim: Host, instant: _dt.datetime) -> None:
     """The calendar to ``instant``, firing the scheduled runs on the way."""
     ahead = (instant - sim.now()).total_seconds()
     if ahead > 0:
@@ -225,7 +225,7 @@ def _values_for(screen: Screen, values: dict[str, Any]) -> tuple[dict[str, Any] 
 
 # --- reading sessions -------------------------------------------------------------------
 
-def snapshot(sim: Simulator, sessions: Iterable[str | Session],
+def snapshot(sim: Host, sessions: Iterable[str | Session],
              variables: Iterable[str] = ()) -> pandas.DataFrame:
     """Where each session stands now, without running it: one row per session id.
 
@@ -251,7 +251,7 @@ def snapshot(sim: Simulator, sessions: Iterable[str | Session],
     return pd.DataFrame(rows, columns=columns).set_index("session", drop=False)
 
 
-def _session(sim: Simulator, session_id: str) -> Session | None:
+def _session(sim: Host, session_id: str) -> Session | None:
     try:
         return sim.session(session_id)
     except SessionError:
@@ -260,7 +260,7 @@ def _session(sim: Simulator, session_id: str) -> Session | None:
 
 # --- reading the answers table ----------------------------------------------------------
 
-def _members(sim: Simulator, answers: pandas.DataFrame) -> list[_Member]:
+def _members(sim: Host, answers: pandas.DataFrame) -> list[_Member]:
     base = sim.now()
     names = [c for c in answers.columns if c not in RESERVED]
     bad = [c for c in names if not isinstance(c, str)]
@@ -287,7 +287,7 @@ def _by_start(members: list[_Member]) -> list[tuple[_dt.datetime | None, list[_M
     return sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or 0))
 
 
-def _start(value: Any, base: _dt.datetime, sim: Simulator, index: Any) -> _dt.datetime | None:
+def _start(value: Any, base: _dt.datetime, sim: Host, index: Any) -> _dt.datetime | None:
     """A ``start`` cell: None; days (a number) or a timedelta after ``base``; an instant."""
     value = _plain(value, dates_as_text=False)
     if value is None:

@@ -475,6 +475,10 @@ class Recorder:
                 out.append(Event(s, datetime.fromtimestamp(at, tz), w, names[k], n, d, dur, t))
         return out
 
+    def ordered_frame(self, session: str | None = None) -> pandas.DataFrame:
+        """:meth:`to_frame` in wall-clock order: what ``sim.timeline`` and ``s.timeline`` show."""
+        return ordered(self.to_frame(session))
+
     def to_frame(self, session: str | None = None) -> pandas.DataFrame:
         """The events (of one session, if given) as a DataFrame; see the module doc."""
         import numpy as np

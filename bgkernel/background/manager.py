@@ -27,7 +27,7 @@ from .worker import run_job
 
 if TYPE_CHECKING:
     from ..runtime.session import Session
-    from ..simulator import Simulator
+    from ..runtime.host import Host
 
 __all__ = ["TaskManager"]
 
@@ -53,7 +53,7 @@ class _Record:
 class TaskManager:
     """Runs a simulator's background actions on its pool."""
 
-    def __init__(self, sim: "Simulator", backend: Any = "loky", workers: int = 4):
+    def __init__(self, sim: "Host", backend: Any = "loky", workers: int = 4):
         self.sim = sim
         self._backend = backend
         self._workers = workers

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .runs import _Run
     from ..language.interview import Interview
     from ..runtime.session import Session
-    from ..simulator import Simulator
+    from ..runtime.host import Host
 
 __all__ = ["Chunks", "fits", "PARALLEL", "PARALLEL_MIN", "ROUND_SESSIONS", "APPLY_SHARE"]
 
@@ -59,14 +59,14 @@ def _interrupts_deferred() -> Iterator[None]:
 _FORKS = sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def _processes(sim: "Simulator") -> int:
+def _processes(sim: "Host") -> int:
     wanted = sim.config.get("cron processes")
     if wanted is None:
         return len(os.sched_getaffinity(0)) if _FORKS else 1
     return int(wanted)
 
 
-def fits(sim: "Simulator", types: list[str], sessions: list[str]) -> bool:
+def fits(sim: "Host", types: list[str], sessions: list[str]) -> bool:
     """Chunks in forked processes: many sessions, a foreground type, more than one core, and
     no SMTP (``send_email`` must know whether delivery failed, which only the parent can)."""
     return (PARALLEL and _FORKS and len(sessions) >= PARALLEL_MIN and bool(types)

@@ -37,7 +37,7 @@ from ..calendar.clock import real_monotonic
 if TYPE_CHECKING:
     from ..language.interview import Interview
     from ..runtime.session import Session
-    from ..simulator import Simulator
+    from ..runtime.host import Host
 
 __all__ = ["run_cron", "advance", "delete_inactive", "schedule_for", "cron_user", "CRON_USER",
            "OUTCOMES"]
@@ -61,7 +61,7 @@ def cron_user() -> UserInfo:
 
 # --- one scheduled run ----------------------------------------------------------------------
 
-def run_cron(sim: "Simulator", cron_type: str = "cron_daily") -> list[dict]:
+def run_cron(sim: "Host", cron_type: str = "cron_daily") -> list[dict]:
     """One scheduled run over all sessions; one result dict per session and type.
 
     Each result is ``{"session", "type", "outcome", "output", "error"}`` with ``outcome``
@@ -70,7 +70,7 @@ def run_cron(sim: "Simulator", cron_type: str = "cron_daily") -> list[dict]:
     return _run_cron(sim, cron_type)[0]
 
 
-def _run_cron(sim: "Simulator", cron_type: str) -> tuple[list[dict], set[str]]:
+def _run_cron(sim: "Host", cron_type: str) -> tuple[list[dict], set[str]]:
     """``run_cron``, plus the sessions for which it started background work."""
     if not isinstance(cron_type, str) or not cron_type.strip():
         raise ValueError(f"a cron type is a non-empty name such as 'cron_daily', not {cron_type!r}")
@@ -95,7 +95,7 @@ def _run_cron(sim: "Simulator", cron_type: str) -> tuple[list[dict], set[str]]:
     return results, run.launched
 
 
-def _eligible(sim: "Simulator", types: list[str]) -> list[tuple["Interview", list[str]]]:
+def _eligible(sim: "Host", types: list[str]) -> list[tuple["Interview", list[str]]]:
     """Interviews defining one of ``types``, each with its multi-user, allow-cron sessions.
 
     Interviews come from the store's (small) interview table, so a type that no
@@ -126,7 +126,7 @@ class _Run:
     session-run reads the latest answers and saves them under the session lock, in one
     store transaction."""
 
-    def __init__(self, sim: "Simulator", user: UserInfo):
+    def __init__(self, sim: "Host", user: UserInfo):
         self.sim = sim
         self.user = user
         self.library = library.names()
@@ -256,7 +256,7 @@ class _Run:
 
 # --- the inactivity sweep ---------------------------------------------------------------------
 
-def delete_inactive(sim: "Simulator") -> list[dict]:
+def delete_inactive(sim: "Host") -> list[dict]:
     """docassemble's ``clear_old_interviews`` (SEMANTICS §10.4): with ``cron_daily`` only.
 
     A session goes when ``(now - last save).days > days``, whole days, whether or not
@@ -297,7 +297,7 @@ def _days(value: Any) -> int:
         return 0
 
 
-def _interview_names(sim: "Simulator", digest: str) -> tuple:
+def _interview_names(sim: "Host", digest: str) -> tuple:
     try:
         name, path, _ = sim.store.interview_source(digest)
     except SessionError:
@@ -316,7 +316,7 @@ def schedule_for(config: dict) -> Schedule:
                     timezone=config.get("timezone", "America/New_York"))
 
 
-def advance(sim: "Simulator", days: float = 0, hours: float = 0, minutes: float = 0,
+def advance(sim: "Host", days: float = 0, hours: float = 0, minutes: float = 0,
             seconds: float = 0, *, wait: bool = True,
             progress: bool | Callable[[int, int, _dt.datetime, str], Any] | None = None) -> list[dict]:
     """Move the calendar forward, firing each scheduled run in the jump, in calendar order.

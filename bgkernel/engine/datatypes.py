@@ -15,11 +15,10 @@ import math
 import re
 from typing import Any, Iterable, Mapping
 
-__all__ = [
-    "FieldError", "MESSAGES", "normalize_datatype", "default_required", "convert",
-    "convert_checkboxes", "checkbox_value", "form_encode", "form_items", "checkbox_form_items",
-    "NONE_OF_THE_ABOVE", "ALL_OF_THE_ABOVE",
-]
+from ..language.datatype_names import (CHECKBOX_INPUTS, DATES, FILES, FREE_INPUTS, GROUPS, NEGATIVE, NUMBERS, SELECT_ONE, THREESTATE, YESNO, default_required, normalize_datatype)
+
+__all__ = ["FieldError", "MESSAGES", "normalize_datatype", "default_required", "convert",
+           "checkbox_value", "convert_checkboxes", "NONE_OF_THE_ABOVE", "ALL_OF_THE_ABOVE"]
 
 # Default messages by the validation type that `validation messages:` overrides them with.
 MESSAGES = {
@@ -81,51 +80,6 @@ def _fail(kind: str, params: tuple = (), messages: Mapping[str, str] | None = No
         except TypeError:
             pass
     raise FieldError(text, kind, detail)
-
-
-# --- datatype names -------------------------------------------------------------------
-
-_INPUT_ALIASES = {"radio": "radio", "combobox": "combobox", "datalist": "datalist", "pulldown": "dropdown",
-                  "dropdown": "dropdown", "ajax": "ajax", "area": "area", "hidden": "hidden"}
-_YESNO = frozenset(("yesno", "yesnowide", "yesnoradio", "noyes", "noyeswide", "noyesradio",
-                    "yesnomaybe", "noyesmaybe", "boolean", "threestate"))
-_CHECKBOX_INPUTS = frozenset(("yesno", "yesnowide", "noyes", "noyeswide"))
-_NEGATIVE = frozenset(("noyes", "noyeswide", "noyesradio", "noyesmaybe"))
-_THREESTATE = frozenset(("yesnomaybe", "noyesmaybe", "threestate"))
-_FREE_INPUTS = frozenset(("combobox", "datalist", "ajax"))
-_SELECT_ONE = frozenset(("radio", "dropdown", "buttons", "yesnoradio", "noyesradio", "ajax"))
-_NUMBERS = frozenset(("integer", "number", "float", "currency", "range"))
-_DATES = frozenset(("date", "datetime", "datetime-local", "time"))
-_FILES = frozenset(("file", "files", "camera", "user", "environment", "camcorder", "microphone"))
-_GROUPS = frozenset(("checkboxes", "multiselect", "object_checkboxes", "object_multiselect"))
-
-
-def normalize_datatype(datatype: str | None, input_type: str | None = None) -> tuple[str, str | None]:
-    """``(datatype, input type)`` after docassemble's aliases (ENGINE §4.5, parse.py).
-
-    ``radio``, ``combobox``, ``datalist``, ``dropdown``, ``ajax`` (``pulldown`` is
-    ``dropdown``), ``area`` and ``hidden`` are input types over ``text``; ``mlarea`` is ``ml``
-    in an ``area``; no datatype is ``text``.  The yes/no family (``yesno``, ``noyeswide``,
-    ``yesnoradio``, ``yesnomaybe``...) keeps its name; docassemble's own spelling, ``boolean``
-    or ``threestate`` with the name as input type, is accepted everywhere too.
-    """
-    if input_type == "pulldown":
-        input_type = "dropdown"
-    if datatype is None:
-        return "text", input_type
-    alias = _INPUT_ALIASES.get(datatype)
-    if alias is not None:
-        return "text", alias
-    if datatype == "mlarea":
-        return "ml", "area"
-    return datatype, input_type
-
-
-def default_required(datatype: str | None, input_type: str | None = None) -> bool:
-    """Whether a field is required when the YAML says nothing (ENGINE §5.2): all are,
-    except yes/no checkboxes (``yesno``, ``noyes``, ``yesnowide``, ``noyeswide``) and ``range``."""
-    return not (datatype in _CHECKBOX_INPUTS or datatype == "range"
-                or (datatype == "boolean" and input_type in _CHECKBOX_INPUTS))
 
 
 # --- text -------------------------------------------------------------------------------
@@ -258,9 +212,6 @@ def _number(value, dt, required, minimum, maximum, step, messages):
 _ISO_DATETIME = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*\Z")
 _ISO_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*\Z")
 _ZONES: dict[str, Any] = {}
-_DATETIME_CLASS: Any = None
-
-
 def _zone(timezone):
     if not isinstance(timezone, str):
         return timezone
@@ -270,16 +221,11 @@ def _zone(timezone):
     return _ZONES[timezone]
 
 
-def _datetime_class():
-    """``bgkernel.library.dates.DADateTime`` when that module exists, else ``datetime``."""
-    global _DATETIME_CLASS
-    if _DATETIME_CLASS is None:
-        try:
-            from ..library.dates import DADateTime as found
-        except ImportError:
-            found = _dt.datetime
-        _DATETIME_CLASS = found
-    return _DATETIME_CLASS
+def _datetime_class() -> type:
+    """DADateTime, imported on first use: the dates library loads babel and dateutil, which a
+    widget or a text field's check does not need."""
+    from ..library.dates import DADateTime  # heavy (babel, dateutil): on first date only
+    return DADateTime
 
 
 def _parse_when(value, kind: str):
@@ -372,7 +318,7 @@ def _find_choice(value, choices):
 
 
 def _yesno(value, style, required, messages):
-    negative, maybe = style in _NEGATIVE, style in _THREESTATE
+    negative, maybe = style in NEGATIVE, style in THREESTATE
     if isinstance(value, str) and value:
         if value not in ("True", "False", "None") or (value == "None" and not maybe):
             raise FieldError(MESSAGES["valid value"], "valid value",
@@ -384,11 +330,11 @@ def _yesno(value, style, required, messages):
         return None                  # the "I don't know" answer
     if value is None or value == "":
         if required:
-            _fail("multiple choice required" if style in _SELECT_ONE else "required", (), messages)
-        return None if maybe or style in _SELECT_ONE else negative  # unchecked box: False (noyes: True)
+            _fail("multiple choice required" if style in SELECT_ONE else "required", (), messages)
+        return None if maybe or style in SELECT_ONE else negative  # unchecked box: False (noyes: True)
     if value is not True and value is not False:
         raise FieldError(MESSAGES["valid value"], "valid value", f"{value!r} is not a yes/no answer")
-    if required and style in _CHECKBOX_INPUTS and value is negative:
+    if required and style in CHECKBOX_INPUTS and value is negative:
         _fail("required", (), messages)  # a required box left unchecked
     return value
 
@@ -396,7 +342,7 @@ def _yesno(value, style, required, messages):
 def checkbox_value(datatype: str, checked: bool, input_type: str | None = None) -> bool:
     """The stored value of a yes/no checkbox in a state: ``checked``, or ``not checked`` for noyes."""
     style = input_type if datatype in ("boolean", "threestate") else datatype
-    return (not checked) if style in _NEGATIVE else bool(checked)
+    return (not checked) if style in NEGATIVE else bool(checked)
 
 
 def convert(datatype: str | None, value: Any, *, required: bool | None = None, minimum=None,
@@ -419,32 +365,32 @@ def convert(datatype: str | None, value: Any, *, required: bool | None = None, m
         required = default_required(dt, input_type)
     if input_type == "hidden":
         required = False
-    if dt in _GROUPS:
+    if dt in GROUPS:
         multiselect = dt.endswith("multiselect")
         checked = convert_checkboxes(
             value, list(choices or ()), none_of_the_above=none_of_the_above,
             minimum=minlength if minimum is None else minimum, maximum=maxlength if maximum is None else maximum,
             required=required, multiselect=multiselect, messages=messages)
         return [k for k, on in checked.items() if on] if dt.startswith("object") else checked
-    if choices is not None and input_type not in _FREE_INPUTS:
+    if choices is not None and input_type not in FREE_INPUTS:
         if value is not None and value != "":
             value = _find_choice(value, choices)
         elif required:
-            _fail("multiple choice required" if input_type in _SELECT_ONE or input_type is None else "required",
+            _fail("multiple choice required" if input_type in SELECT_ONE or input_type is None else "required",
                   (), messages)
     if dt is None:
         return "" if value is None else value
-    if dt in _YESNO:
+    if dt in YESNO:
         return _yesno(value, input_type if dt in ("boolean", "threestate") else dt, required, messages)
-    if dt in _NUMBERS:
+    if dt in NUMBERS:
         return _number(value, dt, required, minimum, maximum, step, messages)
-    if dt in _DATES:
+    if dt in DATES:
         return _when(value, dt, required, minimum, maximum, timezone, messages, locale)
-    objects = dt in _FILES or dt.startswith("object")
+    objects = dt in FILES or dt.startswith("object")
     if value is None or value == "":
         if required:
-            _fail("combobox required" if input_type == "combobox" else "file required" if dt in _FILES
-                  else "multiple choice required" if input_type in _SELECT_ONE or dt == "object_radio"
+            _fail("combobox required" if input_type == "combobox" else "file required" if dt in FILES
+                  else "multiple choice required" if input_type in SELECT_ONE or dt == "object_radio"
                   else "required", (), messages)
         return None if objects else ""
     return value if objects else _text(value, dt, required, minlength, maxlength, messages)
@@ -552,50 +498,3 @@ def convert_checkboxes(value: Any, choice_values: list, *, none_of_the_above: bo
 
 
 # --- what a browser sends -----------------------------------------------------------------
-
-def checkbox_form_items(varname: str, checked_values: Iterable) -> dict[str, str]:
-    """Check-in keys of the checked options: ``var['opt']`` for strings, else ``var[repr]``."""
-    return {(f"{varname}['{v}']" if isinstance(v, str) else f"{varname}[{v!r}]"): "True" for v in checked_values}
-
-
-def form_encode(datatype: str | None, value: Any, *, input_type: str | None = None) -> str | None:
-    """The raw string a browser holds for the stored ``value``; None when nothing is sent.
-
-    Dates are ``YYYY-MM-DD``, datetimes ``YYYY-MM-DDTHH:MM`` and times ``HH:MM`` (with
-    ``:SS`` when the seconds are not zero); numbers as typed; a yes/no checkbox sends
-    ``"True"`` when checked (a checked ``noyes`` box sends ``"False"``) and nothing when
-    not.  Strings are sent as they are.  Checkbox groups: see ``checkbox_form_items``.
-    """
-    dt, input_type = normalize_datatype(datatype, input_type)
-    style = input_type if dt in ("boolean", "threestate") else dt
-    if dt in _GROUPS:
-        raise ValueError("a checkbox group sends one key per option: use checkbox_form_items()")
-    if style in _THREESTATE and value is None:
-        return "None"
-    if value is None or isinstance(value, str):
-        return value
-    if dt in _YESNO:
-        if style in _CHECKBOX_INPUTS:
-            negative = style in _NEGATIVE
-            return None if bool(value) is negative else str(not negative)
-        return "True" if value else "False"
-    if isinstance(value, (_dt.date, _dt.time)):
-        seconds = ":%S" if getattr(value, "second", 0) else ""
-        if dt == "time" or isinstance(value, _dt.time):
-            return value.strftime("%H:%M" + seconds)
-        if dt in ("datetime", "datetime-local"):
-            return value.strftime("%Y-%m-%dT%H:%M" + seconds)   # a date is at 00:00
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _js_text(value)
-    return str(value)
-
-
-def form_items(varname: str, datatype: str | None, value: Any, *, input_type: str | None = None) -> dict[str, str]:
-    """Every ``{key: raw string}`` a browser sends in a check-in for ``varname`` holding ``value``."""
-    if normalize_datatype(datatype, input_type)[0] in _GROUPS:
-        if isinstance(value, Mapping):
-            value = [k for k, on in value.items() if on is True or on == "True"]
-        return checkbox_form_items(varname, value or ())
-    raw = form_encode(datatype, value, input_type=input_type)
-    return {} if raw is None else {varname: raw}

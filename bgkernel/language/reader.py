@@ -8,7 +8,7 @@ import difflib
 import re
 from typing import Any
 
-from ..engine import datatypes
+from . import datatype_names as datatypes
 from .assignments import assigned_names, canonical
 from .blocks import (Attachment, AttachmentBlock, Block, Choice, CodeBlock, DataBlock, Field,
                      ObjectsBlock, ObjectSpec, QuestionBlock, ReviewItem, SettingsBlock,

@@ -3,6 +3,11 @@
 ``functions.py`` (``action_argument()``, ``background_action()``, ``user_info()`` ...)
 and the objects read the current evaluation through :func:`current`.  The engine
 installs a :class:`RunContext` for the duration of one evaluation with :func:`running`.
+
+What interview code asks of the floors above this one (start a task, send or read mail,
+a DAStore, let go of the session lock) it asks of ``ctx.services``, an object with the
+:class:`Services` interface: the simulator installs its own, a worker process another.
+The library never imports those floors.
 """
 from __future__ import annotations
 
@@ -11,9 +16,9 @@ import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol
 
-__all__ = ["RunContext", "UserInfo", "current", "current_or_none", "running",
+__all__ = ["RunContext", "UserInfo", "Services", "current", "current_or_none", "running",
            "default_timezone", "files_dir", "ParentOnly", "parent_only"]
 
 DEFAULT_TIMEZONE = "America/New_York"
@@ -74,6 +79,29 @@ class UserInfo:
         return str(self.id) if self.logged_in else f"t{self.id}"
 
 
+class Services(Protocol):
+    """What interview code reaches above the library, through ``ctx.services``."""
+
+    def background_action(self, ctx: "RunContext", action: str, ui_notification: Any,
+                          arguments: dict) -> Any:
+        """Queue a background task (``background_action()``); returns the task object."""
+
+    def release_lock(self, session_id: str | None) -> None:
+        """``set_save_status('ignore')``: the session lock is let go early."""
+
+    def send_email(self, ctx: "RunContext", to: Any, kwargs: dict) -> bool:
+        """``send_email()``."""
+
+    def interview_email(self, ctx: "RunContext", key: Any, index: Any) -> str:
+        """``interview_email()``: the address that delivers to this session."""
+
+    def get_emails(self, ctx: "RunContext", key: Any, index: Any) -> list:
+        """``get_emails()``: the mail received at this session's addresses."""
+
+    def kv(self, ctx: "RunContext", op: str, key: str, value: bytes | None = None) -> Any:
+        """A ``DAStore`` operation."""
+
+
 @dataclass
 class RunContext:
     """Everything one evaluation of an interview needs beyond its answers."""
@@ -86,7 +114,7 @@ class RunContext:
     action: str | None = None
     arguments: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
-    services: Any = None            # the simulator side: tasks, mail, clock, store
+    services: Services | None = None   # the simulator's side (or a worker's): tasks, mail, store
     save_status: str = "new"
     on_error: dict | None = None
     checkin: bool = False

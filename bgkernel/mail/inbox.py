@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from ..library.context import RunContext, UserInfo, parent_only, running
-from ..library.email_objects import DAEmail, build_email
+from ..library.email_objects import DAEmail
+from .received import build_email
 from ..errors import DAError
 from .compose import compose_message, to_addresses
 from .parse import ParsedEmail, envelope_recipients, parse_message
@@ -49,7 +50,7 @@ from .smtp import SMTPReceiver
 from ..runtime.store import transaction
 
 if TYPE_CHECKING:
-    from ..simulator import Simulator
+    from ..runtime.host import Host
 
 __all__ = ["AddressEmail", "Delivery", "StoredMessage", "DEFAULT_DOMAIN", "mail_domain",
            "interview_email", "get_emails", "address_from_store", "emails_from_store",
@@ -147,7 +148,7 @@ def _prepare(conn: sqlite3.Connection, path: str) -> None:
 
 
 @contextmanager
-def _store_connection(sim: "Simulator") -> Iterator[sqlite3.Connection]:
+def _store_connection(sim: "Host") -> Iterator[sqlite3.Connection]:
     conn = sim.store.connection()
     _prepare(conn, sim.store.path)
     yield conn
@@ -251,7 +252,7 @@ def _known(conn: sqlite3.Connection, address: str) -> tuple | None:
 
 # --- foreground: the simulator's services ---------------------------------------------
 
-def interview_email(sim: "Simulator", ctx: RunContext, key: Any = None, index: Any = None) -> str:
+def interview_email(sim: "Host", ctx: RunContext, key: Any = None, index: Any = None) -> str:
     """``interview_email()`` in the simulator: the caller's address for (key, index)."""
     with _store_connection(sim) as conn:
         short, created = _obtain_short(conn, ctx, key, index, sim.now().timestamp())
@@ -262,7 +263,7 @@ def interview_email(sim: "Simulator", ctx: RunContext, key: Any = None, index: A
     return address
 
 
-def get_emails(sim: "Simulator", ctx: RunContext, key: Any = None, index: Any = None) -> list:
+def get_emails(sim: "Host", ctx: RunContext, key: Any = None, index: Any = None) -> list:
     """``get_emails()`` in the simulator: the caller's addresses with their e-mails."""
     with _store_connection(sim) as conn:
         rows = _address_rows(conn, ctx, key, index)
@@ -294,7 +295,7 @@ def _store_path(ctx: RunContext) -> str:
 
 # --- delivery -------------------------------------------------------------------------
 
-def deliver(sim: "Simulator", to: Any = None, subject: str = "", body: str = "", sender: Any = "",
+def deliver(sim: "Host", to: Any = None, subject: str = "", body: str = "", sender: Any = "",
             html: str | None = None, attachments: Any = (), raw: bytes | str | None = None,
             ) -> Delivery:
     """Deliver one message, built from the fields or given ``raw`` (RFC 822 bytes).
@@ -314,7 +315,7 @@ def deliver(sim: "Simulator", to: Any = None, subject: str = "", body: str = "",
     return receive(sim, bytes(raw), envelope)
 
 
-def receive(sim: "Simulator", raw: bytes, envelope: Iterable[str] = ()) -> Delivery:
+def receive(sim: "Host", raw: bytes, envelope: Iterable[str] = ()) -> Delivery:
     """Store ``raw`` for the first known recipient and run ``incoming_email``; or refuse it."""
     parsed = parse_message(raw)
     candidates = envelope_recipients(parsed, envelope)
@@ -328,7 +329,7 @@ def receive(sim: "Simulator", raw: bytes, envelope: Iterable[str] = ()) -> Deliv
     return _accept(sim, row, raw, parsed, candidates)
 
 
-def _accept(sim: "Simulator", row: tuple, raw: bytes, parsed: ParsedEmail,
+def _accept(sim: "Host", row: tuple, raw: bytes, parsed: ParsedEmail,
             candidates: list[str]) -> Delivery:
     short, session_id, _, _, key_json, index_json, owner, user_json = row
     key, index = json.loads(key_json), json.loads(index_json)
@@ -358,7 +359,7 @@ def _accept(sim: "Simulator", row: tuple, raw: bytes, parsed: ParsedEmail,
     return delivery
 
 
-def _incoming_email(sim: "Simulator", delivery: Delivery, owner: UserInfo) -> None:
+def _incoming_email(sim: "Host", delivery: Delivery, owner: UserInfo) -> None:
     """Run the interview's ``incoming_email`` event in the background, as the owner."""
     session_id = delivery.session or ""
     try:
@@ -386,13 +387,13 @@ def _incoming_email(sim: "Simulator", delivery: Delivery, owner: UserInfo) -> No
                "user's password, so only a multi_user session's answers can be read)")
 
 
-def _record_refusal(sim: "Simulator", recipients: str, detail: str) -> None:
+def _record_refusal(sim: "Host", recipients: str, detail: str) -> None:
     sim.record("", "email_refused", recipients, detail)
 
 
 # --- SMTP ------------------------------------------------------------------------------
 
-def serve(sim: "Simulator", port: int | None = None) -> SMTPReceiver:
+def serve(sim: "Host", port: int | None = None) -> SMTPReceiver:
     """A real SMTP receiver on 127.0.0.1 (a free port by default), kept as ``sim._mail``."""
     running_now = getattr(sim, "_mail", None)
     if running_now is not None and running_now.running and port in (None, running_now.port):
@@ -409,12 +410,12 @@ def serve(sim: "Simulator", port: int | None = None) -> SMTPReceiver:
     return receiver
 
 
-def _accepts(sim: "Simulator", address: str) -> bool:
+def _accepts(sim: "Host", address: str) -> bool:
     with _store_connection(sim) as conn:
         return _known(conn, address) is not None
 
 
-def _smtp_deliver(sim: "Simulator", raw: bytes, rcpt_tos: list[str], mail_from: str | None) -> None:
+def _smtp_deliver(sim: "Host", raw: bytes, rcpt_tos: list[str], mail_from: str | None) -> None:
     """One delivery per accepted envelope recipient, as Exim pipes to docassemble."""
     if mail_from:
         raw = b"Return-Path: <" + mail_from.encode("utf-8", "replace") + b">\r\n" + raw
@@ -427,7 +428,7 @@ def _smtp_deliver(sim: "Simulator", raw: bytes, rcpt_tos: list[str], mail_from: 
 
 # --- inspection -------------------------------------------------------------------------
 
-def stored_messages(sim: "Simulator", address: str | None = None) -> list[StoredMessage]:
+def stored_messages(sim: "Host", address: str | None = None) -> list[StoredMessage]:
     """Every received message (for one address, given whole or as its short code), in order."""
     sql = "SELECT id, short, session, received, subject, sender, defects, raw FROM mail_messages"
     params: tuple = ()

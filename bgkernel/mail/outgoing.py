@@ -30,7 +30,7 @@ from ..library.files import DAFileCollection, DAFileList
 
 if TYPE_CHECKING:
     from ..library.context import RunContext
-    from ..simulator import Simulator
+    from ..runtime.host import Host
 
 __all__ = ["send_email", "prepare_email", "deliver_prepared", "make_outbox", "SEND_EMAIL_ARGS"]
 
@@ -71,7 +71,7 @@ def default_sender(config: dict) -> str:
 
 # --- the kernel path -------------------------------------------------------------------------
 
-def send_email(sim: "Simulator", ctx: "RunContext", to: Any, kwargs: dict) -> bool:
+def send_email(sim: "Host", ctx: "RunContext", to: Any, kwargs: dict) -> bool:
     """docassemble's ``send_email``: True once the message is sent; marks ``task`` then."""
     prepared = prepare_email(ctx, to, kwargs)
     if prepared is None:
@@ -84,7 +84,7 @@ def send_email(sim: "Simulator", ctx: "RunContext", to: Any, kwargs: dict) -> bo
     return True
 
 
-def deliver_prepared(sim: "Simulator", prepared: dict, session_id: str | None) -> bool:
+def deliver_prepared(sim: "Host", prepared: dict, session_id: str | None) -> bool:
     """Send what :func:`prepare_email` built; record it on the timeline.  False on failure."""
     logger.info("send_email: starting to send")
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..engine import datatypes
+from ..engine.form_encoding import form_items
 from ..errors import InterviewError
 from .store import load_answers
 from ..language.markup import to_html
@@ -41,7 +41,7 @@ def form_values(session: "Session") -> dict[str, Any]:
             continue
         value = fld.value
         try:
-            items = datatypes.form_items(fld.variable, fld.datatype, value, input_type=fld.input_type)
+            items = form_items(fld.variable, fld.datatype, value, input_type=fld.input_type)
         except (ValueError, TypeError):
             items = {fld.variable: "" if value is None else str(value)}
         if not items and fld.datatype not in ("boolean", "checkboxes", "multiselect", "yesno", "noyes"):

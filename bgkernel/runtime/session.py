@@ -14,12 +14,11 @@ from ..engine.screen import Button, Screen
 from .store import load_answers
 from ..library.saving import picklable_answers
 from ..library import namespace as library
-from ..analysis.frames import ordered
 from .checkin import run_checkin
 from .checkin import apply_to_screen
 
 if TYPE_CHECKING:
-    from ..simulator import Simulator
+    from .host import Host
 
 __all__ = ["Session"]
 
@@ -39,7 +38,7 @@ def _serialized(method: Callable) -> Callable:
 class Session:
     """A running interview session (see DESIGN.md for the public names)."""
 
-    def __init__(self, sim: "Simulator", session_id: str, interview: Interview, user: UserInfo):
+    def __init__(self, sim: "Host", session_id: str, interview: Interview, user: UserInfo):
         self.sim = sim
         self.id = session_id
         self.interview = interview
@@ -90,7 +89,7 @@ class Session:
     @property
     def timeline(self):
         """This session's events as a DataFrame, in wall-clock order."""
-        return ordered(self.sim.recorder.to_frame(session=self.id))
+        return self.sim.recorder.ordered_frame(session=self.id)
 
     @_serialized
     def notifications(self) -> list[dict]:
