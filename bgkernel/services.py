@@ -15,7 +15,7 @@ from .library.dastore import apply
 
 if TYPE_CHECKING:
     from .library.context import RunContext
-    from .simulator import Simulator
+    from .runtime.host import Host
 
 __all__ = ["SimulatorServices"]
 
@@ -24,7 +24,7 @@ class SimulatorServices:
     """The simulator's side of the interview-callable functions (foreground): what it installs as
     ``ctx.services`` (the :class:`bgkernel.library.context.Services` interface)."""
 
-    def __init__(self, sim: "Simulator"):
+    def __init__(self, sim: "Host"):
         self.sim = sim
         self.outbox = make_outbox(sim.config)
 

@@ -116,3 +116,100 @@ def test_bgkernel_widgets_imports_and_no_top_level_widgets(tmp_path):
 def test_the_widgets_api(name):
     import bgkernel.widgets
     assert callable(getattr(bgkernel.widgets, name))
+
+
+# --- the floors (README "How it is built"; pyproject.toml [tool.importlinter]) ---------------
+
+def test_the_import_contracts_hold():
+    lint = pathlib.Path(sys.executable).with_name("lint-imports")
+    if not lint.exists():
+        pytest.skip("import-linter is not installed (pip install -e '.[test]')")
+    done = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "0 broken" in done.stdout
+
+
+def _graph(folder: pathlib.Path, package: str) -> dict[str, set[str]]:
+    """Module -> the modules of the same folder it imports (at any depth of the code)."""
+    graph: dict[str, set[str]] = {}
+    for path in folder.rglob("*.py"):
+        rel = path.relative_to(folder).with_suffix("")
+        name = ".".join((package, *rel.parts)).removesuffix(".__init__")
+        targets = set()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+                base = base[:len(base) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+                targets.add(mod)
+                targets.update(f"{mod}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                targets.add(node.module)
+                targets.update(f"{node.module}.{a.name}" for a in node.names)
+        graph[name] = targets
+    return {m: {t for t in ts if t in graph and t != m} for m, ts in graph.items()}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = 2
+        stack.pop()
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def test_the_widgets_layer_has_no_import_circle():
+    graph = _graph(WIDGETS, "bgkernel.widgets")
+    graph.pop("bgkernel.widgets", None)          # the package's own names, gathered from below
+    graph = {m: ts - {"bgkernel.widgets"} for m, ts in graph.items()}
+    assert _cycle(graph) == []
+
+
+def test_no_circle_between_bgkernels_floors():
+    modules = _graph(CORE, "bgkernel")
+    def floor(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+    floors: dict[str, set[str]] = {}
+    for module, targets in modules.items():
+        floors.setdefault(floor(module), set()).update(floor(t) for t in targets)
+    floors = {f: ts - {f, "bgkernel"} for f, ts in floors.items() if f != "bgkernel"}
+    floors = {f: {t for t in ts if t in floors} for f, ts in floors.items()}
+    assert _cycle(floors) == []
+
+
+def test_imports_inside_functions_are_few_and_deliberate():
+    """Only where a reader can see why: the Jupyter layer on %load_ext, the heavy date library."""
+    inside = []
+    for folder, package in ((CORE, "bgkernel"), (WIDGETS, "bgkernel.widgets")):
+        for path in sorted(folder.rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for func in ast.walk(tree):
+                if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                for node in ast.walk(func):
+                    if isinstance(node, ast.ImportFrom) and (
+                            node.level or (node.module or "").startswith("bgkernel")):
+                        inside.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert len(inside) <= 20, inside
+
+
+def test_every_public_name_resolves():
+    import bgkernel
+    for name in bgkernel.__all__:
+        assert getattr(bgkernel, name) is not None, name
