@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 from .simulator import Simulator
-from .analysis.timeline import main_export
+from .analysis.export import main_export
 from .errors import BgkernelError
 
 __all__ = ["main", "drive"]

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from bgkernel.analysis.timeline import (COLUMNS, KINDS, Event, Recorder, export, main_export,
-                                        read_export)
+from bgkernel.analysis.export import export, main_export, read_export
+from bgkernel.analysis.timeline import COLUMNS, KINDS, Event, Recorder
 
 START = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -263,8 +263,8 @@ def test_a_reopened_store_loads_its_chunks_into_the_same_frame(clocks: FakeClock
 
     import bgkernel.analysis.timeline as timeline
     decoded = []
-    real_decode = timeline._decode_block
-    monkeypatch.setattr(timeline, "_decode_block", lambda data: decoded.append(1) or real_decode(data))
+    real_decode = timeline.decode_block
+    monkeypatch.setattr(timeline, "decode_block", lambda data: decoded.append(1) or real_decode(data))
     after = reopened(path, clocks, tz="Europe/Paris")
     assert decoded                                        # read from the chunks...
     pd.testing.assert_frame_equal(after, before, check_exact=True)   # ...exactly as before

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import bgkernel
-from bgkernel.analysis.timeline import export, read_export
+from bgkernel.analysis.export import export, read_export
 from conftest import HERE, start
 
 COLUMNS = ["session", "at", "wall", "kind", "name", "detail", "duration"]

@@ -9,7 +9,7 @@ an SQLite file, so a reopened store keeps its history.
 ``events`` (one row per event) is the record to query with SQL.  Each flush also
 writes its block of rows, in the same transaction, as one row of ``event_chunks``
 (ids ``first``..``last`` and the block's columns as one binary blob, see
-:func:`_encode_block`), so a reopened store loads a long history from a few blobs
+:func:`encode_block`), so a reopened store loads a long history from a few blobs
 instead of a million rows.  ``event_chunks`` is only a cache: a chunk counts only
 while ``events`` still holds every id it covers (triggers drop a chunk whose rows
 are updated or deleted), and ids no chunk covers (older stores, other writers, a
@@ -27,19 +27,20 @@ import math
 import os
 import sqlite3
 import struct
-import sys
 import threading
 import time
 from array import array
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from zoneinfo import ZoneInfo
+
+from .event_blocks import COLUMNS, decode_block, encode_block, to_arrays
 from .frames import ordered
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["KINDS", "COLUMNS", "Event", "Recorder", "export", "read_export", "main_export"]
+__all__ = ["KINDS", "COLUMNS", "Event", "Recorder"]
 
 #: The event kinds the engine records; ``kind`` accepts any other string too.
 KINDS: tuple[str, ...] = (
@@ -49,9 +50,6 @@ KINDS: tuple[str, ...] = (
     "lock_timeout", "notification", "cron", "email_sent", "email_received",
     "session_deleted",
 )
-COLUMNS: tuple[str, ...] = ("session", "at", "wall", "kind", "name", "detail", "duration", "task")
-EXPORT_FORMATS = (".csv", ".parquet")
-_CSV_DATES = "%Y-%m-%dT%H:%M:%S.%f%z"
 
 _NAN = math.nan
 _SCHEMA = """
@@ -70,7 +68,7 @@ _CHUNK_SCHEMA = """
 CREATE TABLE IF NOT EXISTS event_chunks (
     first INTEGER PRIMARY KEY, -- the block is the events rows first..last, every id in between
     last INTEGER NOT NULL,
-    data BLOB NOT NULL         -- the block's columns, see bgkernel.analysis.timeline._encode_block
+    data BLOB NOT NULL         -- the block's columns, see bgkernel.analysis.timeline.encode_block
 );
 CREATE TRIGGER IF NOT EXISTS event_chunks_stale_on_delete AFTER DELETE ON events BEGIN
     DELETE FROM event_chunks WHERE first <= OLD.id AND last >= OLD.id;
@@ -81,7 +79,6 @@ CREATE TRIGGER IF NOT EXISTS event_chunks_stale_on_update AFTER UPDATE ON events
 END;
 """
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM events"
-_MAGIC = b"BGKCHUNK1\n"
 _INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 
@@ -98,7 +95,7 @@ class Event(NamedTuple):
     task: str | None
 
 
-def _as_tz(tz: str | tzinfo | None) -> tzinfo | None:
+def as_zone(tz: str | tzinfo | None) -> tzinfo | None:
     if tz is None or isinstance(tz, tzinfo):
         return tz
     if isinstance(tz, str):
@@ -139,7 +136,7 @@ class Recorder:
         started = time.monotonic()
         self._wall = wall if wall is not None else (lambda: time.monotonic() - started)
         self.enabled = enabled
-        self._tz = _as_tz(tz)
+        self._tz = as_zone(tz)
         self._naive_tz = self._tz or timezone.utc
         self._lock = threading.Lock()        # the live lists, kind table, counts
         self._seal_lock = threading.Lock()   # the chunks, the connection, the flush mark
@@ -253,7 +250,7 @@ class Recorder:
                 return
             self._reset_live()
             self._sealed += len(live[0])
-        self._add_chunk(_to_arrays(live))
+        self._add_chunk(to_arrays(live))
 
     def _add_chunk(self, chunk: tuple[Any, ...]) -> None:
         import numpy as np
@@ -273,7 +270,7 @@ class Recorder:
             offset -= len(chunk[0])
             parts.append(chunk if offset >= start else tuple(c[start - offset:] for c in chunk))
         if not parts:
-            return _to_arrays(((),) * len(COLUMNS))
+            return to_arrays(((),) * len(COLUMNS))
         if len(parts) == 1:
             return parts[0]
         return tuple(np.concatenate(cols) for cols in zip(*reversed(parts)))
@@ -355,7 +352,7 @@ class Recorder:
             merged.append(self._written.pop())
             first, row = w_first, w_row
         try:
-            blob = _encode_block(self._tail(row), names)
+            blob = encode_block(self._tail(row), names)
         except (TypeError, ValueError, UnicodeError):  # e.g. a non-str value: rows only
             self._written.clear()
             return
@@ -389,7 +386,7 @@ class Recorder:
             if present != last - first + 1:
                 continue                           # events rows gone: not trusted
             try:
-                cols, kinds = _decode_block(data)
+                cols, kinds = decode_block(data)
             except (ValueError, TypeError, KeyError, IndexError, struct.error):
                 continue
             if len(cols[0]) != present:
@@ -413,7 +410,7 @@ class Recorder:
                 kinds = list(dict.fromkeys(cols[3]))
                 index = {k: i for i, k in enumerate(kinds)}
                 cols[3] = list(map(index.__getitem__, cols[3]))
-                parts.append((-(1 << 63) if low is None else low, _to_arrays(cols), kinds))
+                parts.append((-(1 << 63) if low is None else low, to_arrays(cols), kinds))
         parts.sort(key=lambda part: part[0])
         with self._lock:
             pieces = []
@@ -424,7 +421,7 @@ class Recorder:
                 table = np.array([self._kind_code[k] for k in kinds], dtype="i4")
                 pieces.append(cols[:3] + (table[cols[3]],) + cols[4:])
         if not pieces:
-            pieces = [_to_arrays(((),) * len(COLUMNS))]
+            pieces = [to_arrays(((),) * len(COLUMNS))]
         history = pieces[0] if len(pieces) == 1 else tuple(
             np.concatenate(cols) for cols in zip(*pieces))
         count = len(history[0])
@@ -502,152 +499,3 @@ class Recorder:
             "duration": duration,
             "task": pd.Series(task, dtype="str"),
         }, columns=list(COLUMNS), copy=False)
-
-
-def _to_arrays(columns: Any) -> tuple[Any, ...]:
-    """numpy arrays of the columns: lists are copied, sealed ``array``s are viewed."""
-    import numpy as np
-
-    return tuple(np.frombuffer(c, dtype=dt) if isinstance(c, array) and len(c)
-                 else np.array(c, dtype=dt)
-                 for c, dt in zip(columns, ("O", "f8", "f8", "i4", "O", "O", "f8", "O")))
-
-
-_CODE_TYPES = ("<u1", "<u2", "<i4")
-
-
-def _encode_block(cols: tuple[Any, ...], kind_names: list[str]) -> bytes:
-    """One block of rows as bytes: magic, header length, JSON header, raw arrays.
-
-    The header holds the row count, the kind names and, for each text column, its
-    distinct values (``task`` may hold null); the arrays are ``at``, ``wall`` and
-    ``duration`` as little-endian float64 and, for ``kind`` and each text column, codes
-    into those values as the smallest unsigned or int32 type that fits.  No pickle:
-    a store from elsewhere cannot run code when loaded.
-    """
-    import numpy as np
-
-    session, at, wall, kind, name, detail, duration, task = cols
-    n = len(at)
-    used, kind_codes = np.unique(kind, return_inverse=True)
-    header: dict[str, Any] = {"n": n, "kind": [kind_names[k] for k in used.tolist()]}
-    codes: dict[str, Any] = {"kind": kind_codes.reshape(-1)}
-    for label, col in (("session", session), ("name", name), ("detail", detail),
-                       ("task", task)):
-        values = col.tolist()
-        uniques = list(dict.fromkeys(values))
-        for v in uniques:
-            if type(v) is not str and not (v is None and label == "task"):
-                raise TypeError(f"{label} value {v!r} is not a string")
-        index = {v: i for i, v in enumerate(uniques)}
-        header[label] = uniques
-        codes[label] = np.fromiter(map(index.__getitem__, values), dtype="i4", count=n)
-    arrays = [(label, "<f8", np.ascontiguousarray(col, dtype="<f8"))
-              for label, col in (("at", at), ("wall", wall), ("duration", duration))]
-    for label in ("kind", "session", "name", "detail", "task"):
-        size = len(header[label])
-        dt = _CODE_TYPES[0 if size <= 1 << 8 else 1 if size <= 1 << 16 else 2]
-        arrays.append((label, dt, codes[label].astype(dt)))
-    header["arrays"] = [[label, dt] for label, dt, _ in arrays]
-    text = json.dumps(header, ensure_ascii=False, allow_nan=False).encode("utf-8")
-    return b"".join([_MAGIC, struct.pack("<Q", len(text)), text]
-                    + [a.tobytes() for _, _, a in arrays])
-
-
-def _decode_block(data: bytes) -> tuple[tuple[Any, ...], list[str]]:
-    """The columns of an :func:`_encode_block` blob (``kind`` as codes), the kind names."""
-    import numpy as np
-
-    data = bytes(data)
-    if not data.startswith(_MAGIC):
-        raise ValueError("not a timeline chunk")
-    offset = len(_MAGIC) + 8
-    (size,) = struct.unpack_from("<Q", data, len(_MAGIC))
-    header = json.loads(data[offset:offset + size].decode("utf-8"))
-    offset += size
-    n = int(header["n"])
-    out: dict[str, Any] = {}
-    for label, dt in header["arrays"]:
-        dtype = np.dtype(dt)
-        if dtype.kind not in "fiu":
-            raise ValueError(f"unexpected dtype {dt!r} in a timeline chunk")
-        arr = np.frombuffer(data, dtype=dtype, count=n, offset=offset)
-        offset += n * dtype.itemsize
-        if label in ("at", "wall", "duration"):
-            out[label] = arr.astype("f8")   # native order, writable, not the blob's memory
-        elif label == "kind":
-            if n and int(arr.max()) >= len(header["kind"]):
-                raise IndexError("a kind code out of range in a timeline chunk")
-            out[label] = arr.astype("i4")
-        else:
-            values = np.empty(len(header[label]), dtype=object)
-            values[:] = header[label]
-            out[label] = values[arr]
-    if offset != len(data):
-        raise ValueError("a timeline chunk of the wrong length")
-    kinds = header["kind"]
-    if not all(type(k) is str for k in kinds):
-        raise TypeError("kind names in a timeline chunk must be strings")
-    return tuple(out[c] for c in COLUMNS), kinds
-
-
-# -- export --------------------------------------------------------------------
-
-def _format(path: str | os.PathLike[str]) -> str:
-    suffix = os.path.splitext(os.fspath(path))[1].lower()
-    if suffix not in EXPORT_FORMATS:
-        raise ValueError(f"cannot export a timeline to {os.fspath(path)!r}: "
-                         f"use one of {', '.join(EXPORT_FORMATS)}")
-    if suffix == ".parquet":
-        import importlib.util
-        if importlib.util.find_spec("pyarrow") is None:
-            raise ImportError("exporting a timeline to .parquet needs pyarrow "
-                              "(pip install pyarrow); .csv needs nothing extra")
-    return suffix
-
-
-def export(frame_or_recorder: pandas.DataFrame | Recorder,
-           path: str | os.PathLike[str]) -> pandas.DataFrame:
-    """Write a timeline (a frame, or a recorder's events) to .csv or .parquet; return the frame."""
-    suffix = _format(path)
-    frame = (frame_or_recorder.to_frame() if isinstance(frame_or_recorder, Recorder)
-             else frame_or_recorder)
-    if suffix == ".csv":
-        frame.to_csv(path, index=False, date_format=_CSV_DATES)
-    else:
-        frame.to_parquet(path, index=False)
-    return frame
-
-
-def read_export(path: str | os.PathLike[str], tz: str | tzinfo = "UTC") -> pandas.DataFrame:
-    """Read an :func:`export` file back with the timeline dtypes (``at`` shown in ``tz``)."""
-    import pandas as pd
-
-    if _format(path) == ".parquet":
-        frame = pd.read_parquet(path)
-    else:
-        frame = pd.read_csv(path, keep_default_na=False, na_values={
-            "duration": [""], "task": [""], "wall": [""]}, dtype={
-            "session": "str", "name": "str", "detail": "str", "task": "str"})
-    frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601").dt.tz_convert(_as_tz(tz))
-    kinds = list(KINDS) + sorted(set(frame["kind"].astype(str)) - set(KINDS))
-    frame["kind"] = pd.Categorical(frame["kind"].astype(str), categories=kinds)
-    return frame[list(COLUMNS)]
-
-
-def main_export(store_path: str | os.PathLike[str], out_path: str | os.PathLike[str] | None = None,
-                tz: str | tzinfo = "UTC") -> int:
-    """Export the timeline kept in a simulator's SQLite store; return the row count.
-
-    ``out_path`` ending in .csv or .parquet is written; None or "-" writes CSV to stdout.
-    """
-    if not os.path.isfile(store_path):
-        raise FileNotFoundError(f"no SQLite store at {os.fspath(store_path)!r}")
-    with Recorder(tz=tz) as recorder:
-        recorder.attach(store_path)
-        frame = ordered(recorder.to_frame())     # wall-clock order, as Simulator.timeline
-    if out_path is None or os.fspath(out_path) == "-":
-        frame.to_csv(sys.stdout, index=False, date_format=_CSV_DATES)
-    else:
-        export(frame, out_path)
-    return len(frame)

@@ -12,7 +12,8 @@ import threading
 import uuid
 from typing import Any
 
-from ..engine.evaluation import Evaluation, InterviewRuntimeError, NoEndpointError
+from ..engine.evaluation import Evaluation
+from ..engine.outcome import InterviewRuntimeError, NoEndpointError
 from ..errors import DAError, InterviewError
 from ..language.interview import Interview, load_interview
 # dates before any freeze: a class defined under freezegun subclasses FakeDatetime, whose

@@ -26,7 +26,8 @@ from . import parallel as cron_parallel
 from .outcome import describe, join_output, response_text, result as run_result
 from ..calendar.clock import forward
 from ..library.context import UserInfo, running
-from ..engine.evaluation import Evaluation, Result
+from ..engine.evaluation import Evaluation
+from ..engine.outcome import Result
 from ..errors import BgkernelError, InterviewError, SessionError
 from ..background.pool_worker import thread_capture
 from ..calendar.schedule import Schedule

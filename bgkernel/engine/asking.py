@@ -9,7 +9,7 @@ from .screen import Button, Option, ReviewLine, Screen, ScreenField
 from ..language.templates import Expr, Text
 from .evaluating import substitute
 from . import documents
-from ..language.reader import fields_from_code
+from ..language.questions import fields_from_code
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation

@@ -8,8 +8,7 @@ stopping at a question.  The undefined-name loop lives here and only here.
 from __future__ import annotations
 
 import sys
-import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from ..library.catalog import process_action
@@ -18,76 +17,25 @@ from ..language.assignments import variants
 from ..language.blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, ObjectsBlock,
                                QuestionBlock, TemplateBlock)
 from ..library.context import RunContext
-from ..errors import (BackgroundResponseActionSignal, BackgroundResponseSignal, CircularityError,
-                      CodeError, CommandSignal, DAAttributeError, DAIndexError, ForcedNameError,
-                      InterviewError, MessageSignal, MissingVariableError, ResponseSignal, Signal,
-                      missing_name)
+from ..errors import (CircularityError, CodeError, DAAttributeError, DAIndexError, ForcedNameError,
+                      InterviewError, MissingVariableError, Signal, missing_name)
 from ..language.interview import Interview
 from ..library.objects import new_local
-from .evaluating import (import_modules, is_initial, literal, names_for, source_line,
-                         substitute)
+from .evaluating import import_modules, is_initial, literal, names_for, substitute
 from ..library.navigation import install
+from ..library.saving import LOCALS
+from .guard import Guard, runtime_error
+from .outcome import (NO_ENDPOINT, Asked, InterviewRuntimeError, NoEndpointError, Result, Seek,
+                      Stop, signal_result)
 from ..library.catchall import DACatchAll
 from .defining import define_direct
 from .asking import build_question, without_choices
 from .defining import assign_unchosen
 
-__all__ = ["Evaluation", "Result", "Asked", "NoEndpointError", "InterviewRuntimeError", "ITERATORS"]
+__all__ = ["Evaluation", "ITERATORS"]
 
 ITERATORS = ("x", "i", "j", "k", "l", "m", "n")
 CONTINUE = object()
-NO_ENDPOINT = ("Docassemble has finished executing all code blocks marked as initial or mandatory, "
-               "and finished asking all questions marked as mandatory (if any).  It is a best "
-               "practice to end your interview with a question that says goodbye.")
-
-
-class NoEndpointError(InterviewError):
-    """Every mandatory block is done and nothing is left to show."""
-
-
-class InterviewRuntimeError(CodeError):
-    """Interview code raised; ``error_type``/``error_message``/``error_trace`` describe it."""
-
-    def __init__(self, message: str, file: str | None = None, line: int | None = None,
-                 error_type: str = "", error_message: str = "", error_trace: str = "",
-                 variables: tuple = ()):
-        super().__init__(message, file, line)
-        self.error_type = error_type
-        self.error_message = error_message
-        self.error_trace = error_trace
-        self.variables = tuple(variables)
-
-    def __reduce__(self):
-        return (type(self), (self.message, self.file, self.line, self.error_type,
-                             self.error_message, self.error_trace, self.variables))
-
-
-@dataclass
-class Asked:
-    """The evaluation stopped at a question block (with its x / i context)."""
-
-    block: QuestionBlock
-    iterators: dict[str, str] = field(default_factory=dict)   # 'x' -> expression, 'i' -> literal
-
-
-@dataclass
-class Result:
-    """How one evaluation ended."""
-
-    kind: str                       # question, backgroundresponse, backgroundresponseaction,
-    #                                 command, response, message, template
-    asked: Asked | None = None
-    signal: Signal | None = None
-    payload: Any = None
-    content: str | None = None      # template content (target templates)
-    target: str | None = None
-
-
-class _Seek(Exception):
-    """Internal: a name must be found first (carries the name)."""
-
-
-_LOCALS = ("session_local", "device_local", "user_local")
 
 
 class Evaluation:
@@ -120,7 +68,7 @@ class Evaluation:
         internal.setdefault("answered", set())
         internal.setdefault("answers", {})
         internal.setdefault("event_stack", [])
-        for local in _LOCALS:
+        for local in LOCALS:
             if local not in ns:
                 found = internal.get(local)
                 if found is None:
@@ -173,7 +121,7 @@ class Evaluation:
                 forced = signal
                 continue
             except Signal as signal:
-                return _signal_result(signal)
+                return signal_result(signal)
             if isinstance(outcome, Result):
                 return outcome
         involved = list(dict.fromkeys(self.history[-20:]))
@@ -185,7 +133,7 @@ class Evaluation:
         try:
             self._pass(pending_action)
             raise NoEndpointError(NO_ENDPOINT, self.interview.name)
-        except _Seek as seek:
+        except Seek as seek:
             return self.askfor(seek.args[0])
         except (Signal, InterviewError):
             raise
@@ -228,14 +176,14 @@ class Evaluation:
                     answered.add(block.name)
                     continue
                 if isinstance(follow, Result):
-                    raise _Stop(follow)
+                    raise Stop(follow)
                 if block.command == "continue":
                     answered.add(block.name)
                     continue
                 asked = self.ask(block, {})
                 if asked is CONTINUE:         # not asked: nothing to choose from
                     continue
-                raise _Stop(asked)
+                raise Stop(asked)
             elif isinstance(block, (AttachmentBlock, DataBlock)):
                 for name in block.defines:
                     self._define_direct(block, name, {})
@@ -318,7 +266,7 @@ class Evaluation:
                 mine.add(key)
                 try:
                     outcome = self._try(block, name, iterators, forced)
-                except _Seek as seek:
+                except Seek as seek:
                     other = seek.args[0]
                     if other == name:
                         continue            # the block reads the variable it defines
@@ -403,7 +351,7 @@ class Evaluation:
         except (NameError, DAAttributeError, DAIndexError) as err:
             other = missing_name(err)
             if other and other != name and not name.startswith(other):
-                raise _Seek(other) from None
+                raise Seek(other) from None
         except (AttributeError, IndexError, KeyError):
             pass
         if saved is not _MISSING:
@@ -505,7 +453,7 @@ class Evaluation:
         needed = block.role or self.interview.default_role
         if needed and self.ns["role"] not in needed:
             self.ns["role_needed"] = list(needed)
-            raise _Seek("role_event")
+            raise Seek("role_event")
 
     # --- errors -------------------------------------------------------------------------
 
@@ -521,85 +469,17 @@ class Evaluation:
             return self.where.file, self.where.line
         return (self.interview.path or self.interview.name), None
 
-    def _guard(self, block: Block | None):
-        return _Guard(self, block)
+    def _guard(self, block: Block | None) -> Guard:
+        return Guard(self, block)
 
     def _runtime_error(self, err: BaseException, block: Block | None) -> InterviewRuntimeError:
-        tb = err.__traceback__
-        trace = "".join(traceback.format_tb(tb))
-        file, line, text = self._locate(tb, block)
-        message = f"{type(err).__name__}: {err}"
-        if text:
-            trace += f"\nIn line: {text}"
-        return InterviewRuntimeError(message, file, line, type(err).__name__, str(err), trace,
-                                     tuple(reversed(self.ctx.seeking)))
-
-    def _locate(self, tb, block: Block | None) -> tuple[str | None, int | None, str]:
-        files = set(self.interview.files)
-        found = (None, None, "")
-        while tb is not None:
-            code = tb.tb_frame.f_code
-            if code.co_filename in files:
-                found = (code.co_filename, tb.tb_lineno, source_line(self.interview, code.co_filename, tb.tb_lineno))
-            tb = tb.tb_next
-        if found[0] is None and block is not None:
-            found = (block.file, block.line, "")
-        return found
+        return runtime_error(self.interview, self.ctx.seeking, err, block)
 
 
-class _Stop(Signal):
-    """Internal: a mandatory question is to be shown."""
-
-    def __init__(self, result: Result):
-        super().__init__()
-        self.result = result
-
-
-class _Guard:
-    """Turn undefined names into seeks and other failures into located errors."""
-
-    __slots__ = ("evaluation", "block")
-
-    def __init__(self, evaluation: Evaluation, block: Block | None):
-        self.evaluation = evaluation
-        self.block = block
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc is None or isinstance(exc, (Signal, _Seek, InterviewError)):
-            return False
-        name = missing_name(exc)
-        if name is not None:
-            if self.block is not None:
-                self.evaluation.where = self.block
-            raise _Seek(name) from None
-        if type(exc).__name__ in ("UndefinedError",):
-            raise _Seek(str(exc)) from None
-        if isinstance(exc, Exception):
-            raise self.evaluation._runtime_error(exc, self.block) from exc
-        return False
 
 
 _NEXT = object()
 _MISSING = object()
-
-
-def _signal_result(signal: Signal) -> Result:
-    if isinstance(signal, _Stop):
-        return signal.result
-    if isinstance(signal, BackgroundResponseSignal):
-        return Result("backgroundresponse", signal=signal, payload=signal.payload)
-    if isinstance(signal, BackgroundResponseActionSignal):
-        return Result("backgroundresponseaction", signal=signal)
-    if isinstance(signal, CommandSignal):
-        return Result("command", signal=signal)
-    if isinstance(signal, ResponseSignal):
-        return Result("response", signal=signal)
-    if isinstance(signal, MessageSignal):
-        return Result("message", signal=signal)
-    raise TypeError(f"unexpected signal {signal!r}")
 
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))

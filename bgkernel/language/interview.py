@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from .blocks import Block, CodeBlock, QuestionBlock, SettingsBlock
 from ..errors import BlockError, InterviewError
 from .reader import read_block
+from .reading import SETTINGS
 from .source import split_blocks
-from .reader import SETTINGS
 from .templates import Code
 
 __all__ = ["Interview", "load_interview"]

@@ -17,7 +17,7 @@ from ..language.markup import to_html
 from ..engine.screen import Option
 
 if TYPE_CHECKING:
-    from ..engine.evaluation import Result
+    from ..engine.outcome import Result
     from .session import Session
 
 __all__ = ["run_checkin", "apply_to_screen", "form_values", "command_for", "RefreshLoopError"]

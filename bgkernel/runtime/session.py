@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..engine.answers import Submission, apply_submission, plan_answer, plan_press
 from ..library.context import RunContext, UserInfo, running
-from ..engine.evaluation import Evaluation, Result
+from ..engine.evaluation import Evaluation
+from ..engine.outcome import Result
 from ..errors import SessionError
 from ..language.interview import Interview
 from ..engine.screen import Button, Screen
