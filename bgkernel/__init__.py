@@ -9,6 +9,13 @@
 
 Importing bgkernel imports no IPython, ipywidgets or pandas; ``%load_ext bgkernel``
 loads the Jupyter layer (``bgkernel.widgets``) on demand.
+
+The top floor holds the facade (``simulator``: a :class:`Simulator` holds the store, the
+clocks, the pool and the sessions), what it installs for interview code (``services``),
+the command line (``cli``) and the exception tree (``errors``, which every floor may
+raise).  The floors below, each a subpackage that imports only the ones under it (the
+``[tool.importlinter]`` contracts of pyproject.toml): ``cron`` and ``analysis``,
+``background``, ``mail``, ``runtime``, ``calendar``, ``engine``, ``library``, ``language``.
 """
 from __future__ import annotations
 

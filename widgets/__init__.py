@@ -6,8 +6,10 @@
     timeline_view(sim)           # the events table and Gantt charts
 
 ``%load_ext bgkernel`` registers ``%%interview``, ``%bg_advance`` and ``%bg_timeline``
-(:mod:`bgkernel.widgets.magics`).  This package depends on ``bgkernel``; ``bgkernel``
-never imports it.
+(:mod:`bgkernel.widgets.magics`).
+
+May import: all of ``bgkernel`` (it sits on top of the facade), ipywidgets and IPython;
+``bgkernel`` never imports it.  ``bridge`` is the one module that crosses threads.
 """
 from __future__ import annotations
 

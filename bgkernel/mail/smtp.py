@@ -17,7 +17,6 @@ import socket
 import threading
 from typing import Any, Awaitable, Callable, Iterable
 
-from aiosmtpd.controller import Controller
 
 __all__ = ["SMTPReceiver", "deliver_smtp", "REFUSED_REPLY"]
 
@@ -49,7 +48,7 @@ class SMTPReceiver:
         self._requested = (host, port)
         self._size_limit = data_size_limit
         self._server_hostname = server_hostname
-        self._controller: _SocketController | None = None
+        self._controller: Any = None
         self._lock = threading.Lock()
         self.errors: list[BaseException] = []
         self.host = host
@@ -62,7 +61,7 @@ class SMTPReceiver:
                 return self
             sock = _listening_socket(*self._requested)
             self.host, self.port = sock.getsockname()[:2]
-            controller = _SocketController(
+            controller = _controller_class()(
                 _Handler(self), sock, server_hostname=self._server_hostname,
                 data_size_limit=self._size_limit)
             try:
@@ -141,17 +140,28 @@ class _Handler:
         return self.receiver._take(bytes(raw), list(envelope.rcpt_tos), envelope.mail_from)
 
 
-class _SocketController(Controller):
-    """A Controller that serves on a socket bound beforehand (so port 0 works)."""
+_CONTROLLER: Any = None
 
-    def __init__(self, handler: Any, sock: socket.socket, **kwargs: Any):
-        host, port = sock.getsockname()[:2]
-        super().__init__(handler, hostname=host, port=port, **kwargs)
-        self._sock = sock
 
-    def _create_server(self) -> Awaitable[Any]:
-        return self.loop.create_server(self._factory_invoker, sock=self._sock,
-                                       ssl=self.ssl_context)
+def _controller_class() -> Any:
+    """An aiosmtpd Controller that serves on a socket bound beforehand (so port 0 works).
+    aiosmtpd (and asyncio with it) is imported when a receiver first starts, not with bgkernel."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from aiosmtpd.controller import Controller
+
+        class SocketController(Controller):
+            def __init__(self, handler: Any, sock: socket.socket, **kwargs: Any):
+                host, port = sock.getsockname()[:2]
+                super().__init__(handler, hostname=host, port=port, **kwargs)
+                self._sock = sock
+
+            def _create_server(self) -> Awaitable[Any]:
+                return self.loop.create_server(self._factory_invoker, sock=self._sock,
+                                               ssl=self.ssl_context)
+
+        _CONTROLLER = SocketController
+    return _CONTROLLER
 
 
 def _listening_socket(host: str, port: int | None) -> socket.socket:
