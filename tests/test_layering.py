@@ -213,3 +213,11 @@ def test_every_public_name_resolves():
     import bgkernel
     for name in bgkernel.__all__:
         assert getattr(bgkernel, name) is not None, name
+
+
+def test_pyproject_ships_every_subpackage():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = set(config["tool"]["setuptools"]["packages"])
+    found = {".".join(("bgkernel", *p.parent.relative_to(CORE).parts)).rstrip(".")
+             for p in CORE.rglob("__init__.py")} | {"bgkernel.widgets"}
+    assert found == shipped
