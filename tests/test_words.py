@@ -1,9 +1,9 @@
-"""bgkernel.library.words and bgkernel.library.grammar: English words as docassemble's functions give them."""
+"""bgkernel.library.words, text and grammar: English words as docassemble's functions give them."""
 from __future__ import annotations
 
 import pytest
 
-from bgkernel.library import grammar, words
+from bgkernel.library import grammar, text
 from bgkernel.library.context import RunContext, running
 from bgkernel.errors import missing_name
 from bgkernel.library.collections_dict import DADict
@@ -11,11 +11,11 @@ from bgkernel.library.collections_list import DAList
 from bgkernel.library.objects import DAObject
 from bgkernel.library.people import Individual, Person
 from bgkernel.language.templates import Undefined
-from bgkernel.library.words import (add_separators, alpha, fix_punctuation, indefinite_article,
-                                    item_label, nice_number, noun_plural, noun_singular, ordinal,
-                                    ordinal_number, quantity_noun, quote_paragraphs, roman,
-                                    single_to_double_newlines, space_to_underscore, title_case,
-                                    verb_past, verb_present, verbatim, yesno)
+from bgkernel.library.text import (add_separators, alpha, fix_punctuation, item_label,
+                                   quote_paragraphs, roman, single_to_double_newlines,
+                                   space_to_underscore, title_case, verbatim, yesno)
+from bgkernel.library.words import (indefinite_article, nice_number, noun_plural, noun_singular,
+                                    ordinal, ordinal_number, quantity_noun, verb_past, verb_present)
 
 
 # --- numbers --------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def test_text_helpers():
     assert add_separators("only") == ["only."]
     assert verbatim("*bold* <b>") == "<span>&#42;bold&#42; &lt;b&gt;</span>"
     assert yesno(True) == "Yes" and yesno(0) == "No" and yesno(None) == ""
-    assert words.period_list()[0] == [12, "Per Month"] and "Jr" in words.name_suffix()
+    assert text.period_list()[0] == [12, "Per Month"] and "Jr" in text.name_suffix()
 
 
 def test_outline_labels():

@@ -8,12 +8,11 @@ an SQLite file, so a reopened store keeps its history.
 
 ``events`` (one row per event) is the record to query with SQL.  Each flush also
 writes its block of rows, in the same transaction, as one row of ``event_chunks``
-(ids ``first``..``last`` and the block's columns as one binary blob, see
-:func:`encode_block`), so a reopened store loads a long history from a few blobs
-instead of a million rows.  ``event_chunks`` is only a cache: a chunk counts only
-while ``events`` still holds every id it covers (triggers drop a chunk whose rows
-are updated or deleted), and ids no chunk covers (older stores, other writers, a
-crash between the two writes) are read from ``events``.
+(ids ``first``..``last`` and the block's columns as one blob, :mod:`.event_blocks`), so a
+reopened store loads a long history from a few blobs instead of a million rows.
+``event_chunks`` is only a cache: a chunk counts only while ``events`` still holds every id
+it covers (triggers drop a chunk whose rows are updated or deleted), and ids no chunk
+covers (older stores, other writers, a crash between the two writes) are read from ``events``.
 
 Columns, in order: ``session`` (str), ``at`` (calendar time, tz-aware), ``wall``
 (seconds since the simulator started), ``kind`` (categorical), ``name`` (str),

@@ -7,7 +7,8 @@ from typing import Any
 
 from ..errors import DAError
 from .context import current_or_none
-from .functions import background_action, command, set_save_status
+from .background import background_action
+from .functions import command, set_save_status
 from .objects import DAObject
 
 __all__ = ["BackgroundAction"]

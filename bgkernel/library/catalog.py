@@ -9,8 +9,9 @@ from itertools import chain
 
 from ..errors import DAError, DAValidationError
 from ..language.templates import Text
-from . import (catchall, collections_dict, collections_list, collections_set, dastore, dates,
-               finance, functions, geography, lazytemplate, objects, people, urls, words)
+from . import (background, catchall, collections_dict, collections_list, collections_set,
+               dastore, dates, finance, functions, geography, lazytemplate, objects, people, text,
+               urls, words)
 from .background_action import BackgroundAction
 from .context import current
 from .email_objects import DAEmail, DAEmailRecipient, DAEmailRecipientList
@@ -35,8 +36,8 @@ def names() -> dict[str, Any]:
         return _NAMES
     table: dict[str, Any] = dict(STDLIB_NAMES)
     for module in (objects, collections_list, collections_dict, collections_set, people,
-                   lazytemplate, finance, catchall, dastore, dates, geography, words, urls,
-                   functions):                                            # the last one wins
+                   lazytemplate, finance, catchall, dastore, dates, geography, words, text, urls,
+                   background, functions):                                # the last one wins
         for name in getattr(module, "__all__", ()):
             table[name] = getattr(module, name)
     table["DAError"] = DAError

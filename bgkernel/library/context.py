@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Protocol
 
-__all__ = ["RunContext", "UserInfo", "Services", "current", "current_or_none", "running",
+from ..errors import DAError
+
+__all__ = ["RunContext", "UserInfo", "Services", "current", "current_or_none", "running", "services",
            "default_timezone", "files_dir", "ParentOnly", "parent_only"]
 
 DEFAULT_TIMEZONE = "America/New_York"
@@ -148,6 +150,14 @@ def current() -> RunContext:
         ctx = RunContext()
         _current.set(ctx)
     return ctx
+
+
+def services() -> Services:
+    """The services of the running evaluation (the simulator's, or a worker's)."""
+    found = current().services
+    if found is None:
+        raise DAError("this function needs a session of a bgkernel Simulator")
+    return found
 
 
 def current_or_none() -> RunContext | None:

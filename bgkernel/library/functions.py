@@ -9,26 +9,26 @@ import json
 import logging
 from typing import Any
 
-from .context import current
+from .context import current, services
 from .saving import picklable_answers
-from ..errors import (BackgroundResponseActionSignal, BackgroundResponseSignal, CommandSignal,
-                      DAError, DAValidationError, ForcedNameError, MessageSignal, ResponseSignal)
+from ..errors import (CommandSignal, DAError, DAValidationError, ForcedNameError, MessageSignal,
+                      ResponseSignal)
 from .access import last_access_time as _last
 from .dates import current_datetime
 from .dates import as_datetime
 
 __all__ = [
-    "process_action", "url_action", "action_argument", "action_arguments", "command", "response",
-    "json_response", "message", "set_save_status", "need", "showifdef", "defined", "value",
-    "force_ask", "reconsider", "undefine", "define", "comma_and_list", "comma_list", "indent",
-    "user_logged_in", "user_info", "user_has_privilege", "user_privileges", "interface",
-    "validation_error", "log", "prevent_going_back", "get_config", "word", "capitalize",
-    "nice_number", "currency", "noun_plural", "get_info", "set_info", "background_action",
-    "background_response", "background_response_action", "background_error_action",
-    "task_performed", "task_not_yet_performed", "mark_task_as_performed", "times_task_performed",
-    "set_task_counter", "send_email", "interview_email", "get_emails", "last_access_time",
-    "last_access_delta", "last_access_days", "last_access_hours", "last_access_minutes",
-    "start_time", "returning_user", "get_uid", "current_context", "all_variables",
+    "process_action", "url_action", "action_argument", "action_arguments", "command",
+    "response", "json_response", "message", "set_save_status", "need", "showifdef", "defined",
+    "value", "force_ask", "reconsider", "undefine", "define", "comma_and_list", "comma_list",
+    "indent", "user_logged_in", "user_info", "user_has_privilege", "user_privileges",
+    "interface", "validation_error", "log", "prevent_going_back", "get_config", "word",
+    "capitalize", "nice_number", "currency", "noun_plural", "get_info", "set_info",
+    "task_performed", "task_not_yet_performed", "mark_task_as_performed",
+    "times_task_performed", "set_task_counter", "send_email", "interview_email", "get_emails",
+    "last_access_time", "last_access_delta", "last_access_days", "last_access_hours",
+    "last_access_minutes", "start_time", "returning_user", "get_uid", "current_context",
+    "all_variables",
 ]
 
 logger = logging.getLogger("bgkernel.language.interview")
@@ -376,74 +376,6 @@ def set_info(**kwargs: Any) -> None:
             ctx.namespace["role"] = val
 
 
-# --- background ---------------------------------------------------------------------------
-
-def _services():
-    services = current().services
-    if services is None:
-        raise DAError("this function needs a session of a bgkernel Simulator")
-    return services
-
-
-def background_action(action: str, ui_notification: Any = None, **kwargs: Any) -> Any:
-    return _services().background_action(current(), action, ui_notification, kwargs)
-
-
-def background_response(*pargs: Any, **kwargs: Any) -> None:
-    sleep = kwargs.get("sleep")
-    if pargs and kwargs:
-        payload: Any = {"pargs": list(pargs), "kwargs": kwargs}
-    elif len(pargs) > 1:
-        payload = list(pargs)
-    elif len(pargs) == 1:
-        payload = pargs[0]
-    else:
-        payload = kwargs
-    raise BackgroundResponseSignal(normalize_background_response(payload), sleep=sleep)
-
-
-def normalize_background_response(payload: Any) -> Any:
-    """``[dict, 'fields']``: dropdown ``choices`` become ``[value, label]`` pairs (SEMANTICS §2.1)."""
-    if not (isinstance(payload, list) and len(payload) == 2 and payload[1] == "fields"):
-        return payload
-    if not isinstance(payload[0], dict):
-        raise DAError("background_response() must be given a dictionary")
-    out = {}
-    for key, val in payload[0].items():
-        if isinstance(val, dict) and "choices" in val:
-            val = dict(val)
-            val["choices"] = _normalize_choices(val["choices"])
-        out[key] = val
-    return [out, "fields"]
-
-
-def _normalize_choices(choices: Any) -> list:
-    if isinstance(choices, dict):
-        return [[k, v] for k, v in choices.items()]
-    pairs: list = []
-    for item in choices:
-        if isinstance(item, dict):
-            if "label" in item and "value" in item:
-                pairs.append([item["value"], item["label"]])
-            elif "label" in item and "key" in item:
-                pairs.append([item["key"], item["label"]])
-            else:
-                pairs.extend([k, v] for k, v in item.items())
-        elif isinstance(item, list):
-            pairs.append(item)
-        else:
-            pairs.append([item, item])
-    return pairs
-
-
-def background_response_action(*pargs: Any, **kwargs: Any) -> None:
-    raise BackgroundResponseActionSignal(pargs[0] if pargs else None, kwargs)
-
-
-def background_error_action(action: str, **kwargs: Any) -> None:
-    current().on_error = {"action": action, "arguments": kwargs}
-
-
 # --- the task system ----------------------------------------------------------------------
 
 def _tasks() -> dict:
@@ -475,17 +407,17 @@ def set_task_counter(task: str, number: int, persistent: Any = False) -> None:
 # --- mail and access times (served by the simulator) -------------------------------------------
 
 def send_email(to: Any = None, **kwargs: Any) -> bool:
-    return _services().send_email(current(), to, kwargs)
+    return services().send_email(current(), to, kwargs)
 
 
 def interview_email(key: Any = None, index: Any = None) -> str:
     if index is not None and key is None:
         raise DAError("interview_email: an index cannot be given without a key")
-    return _services().interview_email(current(), key, index)
+    return services().interview_email(current(), key, index)
 
 
 def get_emails(key: Any = None, index: Any = None) -> list:
-    return _services().get_emails(current(), key, index)
+    return services().get_emails(current(), key, index)
 
 
 def last_access_time(include_privileges: Any = None, exclude_privileges: Any = None,
