@@ -151,6 +151,10 @@ class Simulator:
     # --- sessions -----------------------------------------------------------------------------
 
     def start(self, interview: Interview | str, user: Any = None) -> Session:
+        """A new session, run to its first screen as a browser's first page load runs it:
+        initial and mandatory code run, background tasks it launches are queued, the answers
+        are saved (so ``multi_user`` and ``allow_cron`` count at once).  An interview error on
+        that first screen is kept as ``session.last_error`` and raised when ``screen`` is read."""
         if isinstance(interview, str):
             interview = self.load(interview)
         info = make_user(user)
@@ -165,6 +169,13 @@ class Simulator:
         with self._lock:
             self._sessions[session_id] = session
         self.record(session_id, "session_started", interview.name, info.email or "anonymous")
+        try:
+            session.refresh()      # the first page load: the interview runs to its first screen
+        except InterviewError as err:
+            # A browser would show the error page: the session exists, reading ``screen``
+            # runs the interview again and raises the error.
+            session.last_error = err
+            self.record(session_id, "error", "first screen", str(err))
         return session
 
     @property

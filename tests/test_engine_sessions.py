@@ -234,14 +234,32 @@ def test_an_unknown_action_is_ignored(sim):
     assert screen.question == "Hello Ann, the counter is 0"
 
 
+COUNTED_ACTION = """
+initial: True
+code: |
+  initial_runs = initial_runs + 1 if defined('initial_runs') else 1
+  %s
+---
+mandatory: True
+question: Nothing to do here
+subquestion: Runs seen by the action - ${ showifdef('runs_seen_by_action', 'none') }
+---
+event: first_request
+code: |
+  runs_seen_by_action = initial_runs
+"""
+
+
 def test_process_action_runs_before_initial_code_unless_the_interview_calls_it(sim):
-    implicit = start(sim, "sessions_actions.yml")
+    # start() is the first page load (initial code ran once); the action comes with the second
+    implicit = sim.start(sim.load(COUNTED_ACTION % ""))
     implicit.action("first_request")
-    assert implicit.get("phase_seen_by_action") == "nothing yet"
-    explicit = start(sim, "sessions_explicit_action.yml")
+    assert implicit.get("runs_seen_by_action") == 1          # before this load's initial code
+    assert implicit.get("initial_runs") == 2
+    explicit = sim.start(sim.load(COUNTED_ACTION % "process_action()"))
     screen = explicit.action("first_request")
-    assert explicit.get("phase_seen_by_action") == "initial ran"
-    assert screen.subquestion == "Phase seen by the action - initial ran"
+    assert explicit.get("runs_seen_by_action") == 2          # after it: the interview called it
+    assert screen.subquestion == "Runs seen by the action - 2"
 
 
 # --- command(), response(), message(), set_save_status() ------------------------------------------
