@@ -11,10 +11,12 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from typing import Any
-from .simulator import Simulator
+
 from .analysis.export import main_export
-from .errors import BgkernelError
+from .errors import BgkernelError, InterviewWarning
+from .simulator import Simulator
 
 __all__ = ["main", "drive"]
 
@@ -100,7 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         answers[key.strip()] = _parse_value(value)
     config = {"worker start delay": args.start_delay} if args.start_delay is not None else None
     with Simulator(store=args.store, start=args.start, config=config, timescale=args.timescale) as sim:
-        session = sim.start(sim.load(args.file))
+        session = sim.start(_load(sim, args.file))
         drive(session, answers, list(args.press or []), sys.stdout, args.json)
         if args.advance:
             runs = sim.advance(days=args.advance)
@@ -128,6 +130,16 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     if args.out:
         print(f"wrote {args.out}")
     return 0
+
+
+def _load(sim: Simulator, path: str) -> Any:
+    """The interview, with what docassemble would ignore said on stderr as ``warning: ...``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InterviewWarning)
+        interview = sim.load(path)
+    for found in caught:
+        print(f"warning: {found.message}", file=sys.stderr)
+    return interview
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -21,12 +21,30 @@ __all__ = [
     "SessionError", "TaskError", "QuestionError", "DAError", "DAValidationError",
     "DAAttributeError", "DAIndexError", "missing_name",
     "Signal", "CommandSignal", "ResponseSignal", "BackgroundResponseSignal",
-    "BackgroundResponseActionSignal", "MessageSignal", "ForcedNameError",
+    "BackgroundResponseActionSignal", "MessageSignal", "ForcedNameError", "InterviewWarning",
 ]
 
 
 class BgkernelError(Exception):
     """Root of bgkernel's errors."""
+
+
+class InterviewWarning(UserWarning):
+    """Something docassemble accepts but ignores (an unknown key): the interview still loads.
+
+    ``file``, ``line`` and ``key`` say where; the message names them (and the likely key)."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None,
+                 key: str | None = None):
+        super().__init__(message)
+        self.message, self.file, self.line, self.key = message, file, line, key
+
+    def __str__(self) -> str:
+        where = f"{self.file}, line {self.line}: " if self.file and self.line else ""
+        return where + self.message
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.file, self.line, self.key))
 
 
 class InterviewError(BgkernelError):

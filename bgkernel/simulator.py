@@ -5,6 +5,7 @@ import datetime as _dt
 import os
 import secrets
 import threading
+import warnings
 import zlib
 from typing import Any
 
@@ -137,6 +138,9 @@ class Simulator:
         interview = load_interview(text, path=path, name=name)
         self._interviews[interview.digest] = interview
         self.store.save_interview(interview.digest, interview.name, path, text)
+        for found in interview.warnings:     # what docassemble accepts and ignores
+            self.record("", "warning", found.key or "", str(found))
+            warnings.warn(found, stacklevel=2)
         return interview
 
     def interview(self, digest: str) -> Interview:

@@ -37,8 +37,7 @@ def running(sim):
 LOAD_ERRORS = [
     # file, error class, line, words the message must hold
     ("errors_bad_yaml.yml", YAMLError, 6, "mapping values are not allowed here"),
-    ("errors_unknown_key.yml", BlockError, 8, "unknown key 'colour scheme'"),
-    ("errors_no_recognised_key.yml", BlockError, 5, "unknown keys 'favourite', 'amount'"),
+    ("errors_no_recognised_key.yml", BlockError, 5, "No question type could be determined"),
     ("errors_no_kind.yml", BlockError, 4, "No question type could be determined"),
     ("errors_mako.yml", TemplateError, 7, "Unterminated control keyword: 'if'"),
     ("errors_python.yml", CodeError, 7, "Python syntax error"),
@@ -57,19 +56,46 @@ def test_load_errors_name_the_file_and_line(sim, running, name, error, line, wor
     assert_still_usable(sim, running)
 
 
-def test_load_errors_from_yaml_text_count_lines_from_the_top(sim):
+def test_unknown_keys_are_ignored_with_a_warning_naming_file_line_and_key(sim):
+    # docassemble ignores a key it does not know (it logs it in debug mode only)
+    with pytest.warns(bgkernel.errors.InterviewWarning) as caught:
+        interview = sim.load(path("errors_unknown_key.yml"))
+    (found,) = interview.warnings
+    assert (found.file, found.line, found.key) == (path("errors_unknown_key.yml"), 8, "colour scheme")
+    assert str(caught[0].message) == str(found)
+    assert str(found) == (f"{path('errors_unknown_key.yml')}, line 8: unknown key 'colour scheme' "
+                          "in this block is ignored")
+    rows = sim.timeline[sim.timeline["kind"] == "warning"]
+    assert list(rows["name"]) == ["colour scheme"] and list(rows["detail"]) == [str(found)]
+    assert sim.start(interview).screen.question == "Hello"
+
+
+def test_unknown_keys_in_yaml_text_count_lines_from_the_top_and_suggest_the_key(sim):
     text = "mandatory: True\nquestion: Hi\n---\nquestion: Bye\nsubquestoin: typo\n"
-    with pytest.raises(BlockError) as info:
-        sim.load(text)
-    assert info.value.line == 5
-    assert "unknown key 'subquestoin' (did you mean 'subquestion'?)" in str(info.value)
+    with pytest.warns(bgkernel.errors.InterviewWarning):
+        interview = sim.load(text)
+    (found,) = interview.warnings
+    assert found.line == 5
+    assert "unknown key 'subquestoin' (did you mean 'subquestion'?)" in str(found)
+    assert sim.start(interview).screen.question == "Hi"
+
+
+def test_an_unknown_key_behind_a_button_is_reported_too(sim):
+    text = ("mandatory: True\nquestion: Pick\nbuttons:\n"
+            "  - Red:\n      question: Red it is\n      colur: red\n")
+    with pytest.warns(bgkernel.errors.InterviewWarning):
+        interview = sim.load(text)
+    assert [w.key for w in interview.warnings] == ["colur"]
 
 
 def test_errors_survive_pickling(sim):
     with pytest.raises(BlockError) as info:
-        sim.load(path("errors_unknown_key.yml"))
+        sim.load(path("errors_no_recognised_key.yml"))
     copy = pickle.loads(pickle.dumps(info.value))
-    assert (type(copy), copy.file, copy.line, str(copy)) == (BlockError, info.value.file, 8, str(info.value))
+    assert (type(copy), copy.file, copy.line, str(copy)) == (BlockError, info.value.file, 5, str(info.value))
+    warning = bgkernel.errors.InterviewWarning("unknown key 'x'", "a.yml", 3, "x")
+    copy = pickle.loads(pickle.dumps(warning))
+    assert (copy.file, copy.line, copy.key, str(copy)) == ("a.yml", 3, "x", str(warning))
 
 
 def test_no_such_file(sim):

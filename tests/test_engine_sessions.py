@@ -411,10 +411,19 @@ def test_cli_run_text_transcript(tmp_path):
 
 
 def test_cli_reports_a_bad_interview(tmp_path):
-    result = _cli(tmp_path, "run", str(INTERVIEWS / "errors_unknown_key.yml"), "--json")
+    result = _cli(tmp_path, "run", str(INTERVIEWS / "errors_no_recognised_key.yml"), "--json")
     assert result.returncode == 2
-    assert f"{INTERVIEWS / 'errors_unknown_key.yml'}, line 8: unknown key 'colour scheme'" in result.stderr
+    assert (f"{INTERVIEWS / 'errors_no_recognised_key.yml'}, line 5: No question type could be "
+            "determined") in result.stderr
     assert result.stdout == ""
+
+
+def test_cli_runs_an_interview_with_an_unknown_key_and_warns(tmp_path):
+    result = _cli(tmp_path, "run", str(INTERVIEWS / "errors_unknown_key.yml"), "--json")
+    assert result.returncode == 0, result.stderr
+    assert (f"warning: {INTERVIEWS / 'errors_unknown_key.yml'}, line 8: unknown key 'colour scheme'"
+            " in this block is ignored") in result.stderr.splitlines()
+    assert json.loads(result.stdout.splitlines()[0])["question"] == "Hello"
 
 
 def test_no_going_back_past_a_prevent_going_back_screen(sim):

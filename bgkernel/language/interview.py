@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .blocks import Block, CodeBlock, QuestionBlock, SettingsBlock
-from ..errors import BlockError, InterviewError
+from ..errors import BlockError, InterviewError, InterviewWarning
 from .reader import read_block
 from .reading import SETTINGS
 from .source import split_blocks
@@ -41,6 +41,7 @@ class Interview:
     by_name: dict[str, Block] = field(default_factory=dict)
     digest: str = ""
     files: tuple[str, ...] = ()
+    warnings: tuple = ()                              # InterviewWarning: keys docassemble ignores
 
     @property
     def title(self) -> str:
@@ -119,14 +120,16 @@ def load_interview(source: str, path: str | None = None, name: str | None = None
                     with open(inc_path, encoding="utf-8") as handle:
                         read(handle.read(), inc_path, os.path.dirname(inc_path))
                 continue
-            blocks.append(read_block(raw, len(blocks), counter, defs))
+            blocks.append(read_block(raw, len(blocks), counter, defs, warnings))
 
     defs: dict[str, list[str]] = {}         # `def` blocks so far, for `usedefs`
+    warnings: list[InterviewWarning] = []   # what docassemble accepts and ignores
     if path:
         seen_files.add(os.path.abspath(path))
     read(source, file_label, os.path.dirname(os.path.abspath(path)) if path else None)
     interview = Interview(name=name or (os.path.basename(path) if path else "interview"),
-                          source=source, path=path, blocks=blocks, files=tuple(files))
+                          source=source, path=path, blocks=blocks, files=tuple(files),
+                          warnings=tuple(warnings))
     interview.digest = hashlib.sha1(source.encode("utf-8")).hexdigest()
     interview.calls_process_action = "process_action(" in source
     _index(interview)

@@ -223,7 +223,7 @@ def _choice(ctx: Reading, item: Any, key: str, has_field: bool) -> Choice:
 def _embedded(ctx: Reading, value: dict, key: str) -> Block:
     """The block behind a button (`- Red: {question: ...}`), named after where it stands."""
     raw = RawBlock(value, ctx.file, ctx.line_of(key), "")
-    block = ctx.read(raw, -1, [0], ctx.defs)
+    block = ctx.read(raw, -1, [0], ctx.defs, ctx.warnings)
     digest = hashlib.sha1(repr(sorted(value.items(), key=str)).encode()).hexdigest()[:10]
     return dataclasses.replace(block, name=f"Embedded_{raw.line}_{digest}")
 

@@ -10,7 +10,7 @@ import ast
 import difflib
 from typing import Any
 
-from ..errors import BlockError
+from ..errors import BlockError, InterviewWarning
 from .assignments import assigned_names, canonical
 from .blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, ObjectsBlock, ObjectSpec,
                      SettingsBlock, TemplateBlock)
@@ -24,21 +24,24 @@ __all__ = ["read_block", "KNOWN_KEYS", "COMMANDS"]
 
 
 def read_block(raw: RawBlock, index: int, counter: list[int],
-               defs: dict[str, list[str]] | None = None) -> Block:
+               defs: dict[str, list[str]] | None = None,
+               warnings: list[InterviewWarning] | None = None) -> Block:
     """One YAML block as a Block.  ``counter`` numbers the anonymous blocks; ``defs``, the
-    interview's ``def`` blocks so far, grows with a ``def`` block's ``mako``."""
+    interview's ``def`` blocks so far, grows with a ``def`` block's ``mako``; ``warnings``
+    receives what docassemble would accept but ignore (unknown keys)."""
     data = raw.data
     if not isinstance(data, dict):
         raise BlockError("A block must be in the form of a dictionary.", raw.file, raw.line)
     data = {str(k).lower(): v for k, v in data.items()}
-    ctx = Reading(raw, defs, read_block)
-    unknown = [k for k in data if k not in KNOWN_KEYS]
-    if unknown:
-        hints = [f"{k!r} (did you mean {' or '.join(repr(m) for m in close)}?)" if close else repr(k)
-                 for k in unknown
-                 for close in [difflib.get_close_matches(k, sorted(KNOWN_KEYS), n=2, cutoff=0.75)]]
-        raise ctx.error(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(hints)} "
-                        "in this block", unknown[0])
+    ctx = Reading(raw, defs, read_block, warnings)
+    for key in (k for k in data if k not in KNOWN_KEYS):
+        # docassemble ignores a key it does not know (it logs it in debug mode): so does
+        # bgkernel, and says so, with the likely intended key
+        close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=2, cutoff=0.75)
+        hint = f" (did you mean {' or '.join(repr(m) for m in close)}?)" if close else ""
+        if warnings is not None:
+            warnings.append(InterviewWarning(f"unknown key {key!r}{hint} in this block is ignored",
+                                             ctx.file, ctx.line_of(key), key))
     if "def" in data:
         ctx.define(data)
     if "usedefs" in data:

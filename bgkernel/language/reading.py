@@ -65,9 +65,10 @@ class Reading:
     and the reader itself (``read``), for the blocks embedded behind buttons."""
 
     def __init__(self, raw: RawBlock, defs: dict[str, list[str]] | None = None,
-                 read: Callable[..., Any] | None = None):
+                 read: Callable[..., Any] | None = None, warnings: list | None = None):
         self.raw = raw
         self.read = read
+        self.warnings = warnings
         self.file = raw.file
         self.lines = raw.text.split("\n")
         self.defs = defs if defs is not None else {}
