@@ -21,7 +21,8 @@ __all__ = [
     "SessionError", "TaskError", "QuestionError", "DAError", "DAValidationError",
     "DAAttributeError", "DAIndexError", "missing_name",
     "Signal", "CommandSignal", "ResponseSignal", "BackgroundResponseSignal",
-    "BackgroundResponseActionSignal", "MessageSignal", "ForcedNameError", "InterviewWarning",
+    "BackgroundResponseActionSignal", "MessageSignal", "ForcedNameError", "ReRunSignal",
+    "InterviewWarning",
 ]
 
 
@@ -187,6 +188,10 @@ class ForcedNameError(Signal):
         super().__init__(*names)
         self.names = list(names)
         self.forget_prior = forget_prior
+
+
+class ReRunSignal(Signal):
+    """``re_run_logic()`` (and ``force_gather()``): start the interview logic over, from the top."""
 
 
 class CommandSignal(Signal):

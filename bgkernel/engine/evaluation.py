@@ -18,7 +18,7 @@ from ..language.blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, Obj
                                QuestionBlock, TemplateBlock)
 from ..library.context import RunContext
 from ..errors import (CircularityError, CodeError, DAAttributeError, DAIndexError, ForcedNameError,
-                      InterviewError, MissingVariableError, Signal, missing_name)
+                      InterviewError, MissingVariableError, ReRunSignal, Signal, missing_name)
 from ..language.interview import Interview
 from ..library.objects import new_local
 from .evaluating import import_modules, is_initial, literal, names_for, substitute
@@ -120,6 +120,9 @@ class Evaluation:
                 pending_action = False
                 forced = signal
                 continue
+            except ReRunSignal:               # re_run_logic(): the logic again, from the top
+                pending_action = False
+                continue
             except Signal as signal:
                 return signal_result(signal)
             if isinstance(outcome, Result):
@@ -153,6 +156,11 @@ class Evaluation:
             process_action()
         elif not self.interview.calls_process_action and self.internal["event_stack"] and not self.ctx.checkin:
             raise ForcedNameError(self.internal["event_stack"][0])
+        gather = self.internal.get("gather")
+        while gather:                         # force_gather(): sought until defined
+            if not self.defined(gather[0]):
+                raise Seek(gather[0])
+            gather.pop(0)
         answered = self.internal["answered"]
         for block in self.interview.blocks:
             if isinstance(block, CodeBlock) and is_initial(block, ns):

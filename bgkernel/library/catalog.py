@@ -10,12 +10,12 @@ from itertools import chain
 from ..errors import DAError, DAValidationError
 from ..language.templates import Text
 from . import (background, catchall, collections_dict, collections_list, collections_set,
-               dastore, dates, finance, functions, geography, lazytemplate, objects, people, text,
-               urls, words)
+               dastore, dates, encoding, finance, functions, geography, lazytemplate, logic,
+               objects, people, phone, text, urls, words)
 from .background_action import BackgroundAction
 from .context import current
 from .email_objects import DAEmail, DAEmailRecipient, DAEmailRecipientList
-from .files import DAFile, DAFileCollection, DAFileList, DAStaticFile
+from .files import DAFile, DAFileCollection, DAFileList, DAStaticFile, path_and_mimetype
 from .lazytemplate import DALazyTemplate
 
 __all__ = ["names", "process_action", "STDLIB_NAMES"]
@@ -37,14 +37,14 @@ def names() -> dict[str, Any]:
     table: dict[str, Any] = dict(STDLIB_NAMES)
     for module in (objects, collections_list, collections_dict, collections_set, people,
                    lazytemplate, finance, catchall, dastore, dates, geography, words, text, urls,
-                   background, functions):                                # the last one wins
+                   phone, encoding, logic, background, functions):        # the last one wins
         for name in getattr(module, "__all__", ()):
             table[name] = getattr(module, name)
     table["DAError"] = DAError
     table["DAValidationError"] = DAValidationError
     table["BackgroundAction"] = BackgroundAction
     table.update(DAFile=DAFile, DAFileList=DAFileList, DAFileCollection=DAFileCollection,
-                 DAStaticFile=DAStaticFile)
+                 DAStaticFile=DAStaticFile, path_and_mimetype=path_and_mimetype)
     table.update(DAEmail=DAEmail, DAEmailRecipient=DAEmailRecipient,
                  DAEmailRecipientList=DAEmailRecipientList)
     DALazyTemplate.renderer = _render_template

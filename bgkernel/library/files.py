@@ -22,7 +22,7 @@ from .collections_list import DAList
 from .objects import _INTERNAL_FILES, DAObject
 
 __all__ = ["DAFile", "DAFileList", "DAFileCollection", "DAStaticFile", "file_path",
-           "ext_and_mimetype"]
+           "ext_and_mimetype", "path_and_mimetype"]
 
 _INTERNAL_FILES.add(__file__)
 
@@ -303,3 +303,20 @@ class DAStaticFile(DAObject):
 
     def __str__(self) -> str:
         return self.show()
+
+
+def path_and_mimetype(file_ref: Any) -> tuple[str | None, str | None]:
+    """(path, MIME type) of a file object (a list's or collection's first file), or of a
+    file named by path; ``(None, None)`` when there is none."""
+    if isinstance(file_ref, DAFileList):
+        file_ref = file_ref.elements[0] if file_ref.elements else None
+    elif isinstance(file_ref, DAFileCollection):
+        file_ref = file_ref._first_file()
+    if isinstance(file_ref, DAStaticFile):
+        return file_ref.path(), ext_and_mimetype(str(file_ref.filename))[1]
+    if isinstance(file_ref, DAFile):
+        return file_ref.path(), getattr(file_ref, "mimetype", None)
+    if isinstance(file_ref, str):
+        path = os.path.abspath(file_ref.split(":", 1)[-1])
+        return (path, ext_and_mimetype(path)[1]) if os.path.exists(path) else (None, None)
+    return None, None

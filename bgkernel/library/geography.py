@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..errors import DAError
 from .context import current_or_none
 
 # The names interviews see (bgkernel.library.catalog puts ``__all__`` in their namespace).
 __all__ = ["countries_list", "states_list", "country_name", "state_name",
-           "subdivision_type", "get_country"]
+           "subdivision_type", "get_country", "iso_country"]
 
 _CODE_TAIL = re.compile(r"-([A-Z0-9]+)$")
 
@@ -94,3 +95,22 @@ def _subdivision_types(country_code: str) -> tuple[str, ...]:
     import pycountry
     found = pycountry.subdivisions.get(country_code=country_code) or []
     return tuple(s.type for s in found if s.parent_code is None)
+
+
+_ISO_PARTS = ("alpha_2", "alpha_3", "name", "numeric", "official_name")
+
+
+def iso_country(country: str, part: str = "alpha_2") -> str:
+    """ISO 3166-1 data of a country named or coded loosely (pycountry's fuzzy search):
+    ``alpha_2`` (default), ``alpha_3``, ``name``, ``numeric`` or ``official_name``."""
+    import pycountry  # noqa: PLC0415 -- its data loads slowly: on first use, as above
+
+    try:
+        found = pycountry.countries.search_fuzzy(str(country))
+    except LookupError:
+        found = []
+    if not found:
+        raise DAError(f"Invalid country: {country}")
+    if part not in _ISO_PARTS:
+        raise DAError("iso_country: unknown part")
+    return getattr(found[0], part, None) or ""

@@ -10,13 +10,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .words import _cap, _defined
+from .words import _cap, _defined, ensure_definition
 
 __all__ = [
     "capitalize", "title_case", "period_list", "name_suffix", "add_separators",
     "fix_punctuation", "space_to_underscore", "single_to_double_newlines", "single_paragraph",
     "quote_paragraphs", "verbatim", "alpha", "roman", "item_label", "plain", "bold", "italic",
-    "yesno", "noyes", "currency_symbol",
+    "yesno", "noyes", "currency_symbol", "split",
 ]
 
 
@@ -201,3 +201,53 @@ def noyes(value: Any, invert: bool = False) -> str:
 
 def currency_symbol(**kwargs: Any) -> str:
     return "$"
+
+
+def split(text: Any, breaks: Any, index: Any) -> Any:
+    """Part ``index`` of ``text`` cut into lines of at most ``breaks`` characters (a number, or
+    a list of widths, one per part), at spaces where it can, and at every newline; ``'all'``
+    gives every part (a PDF form's multi-line field filled from one answer)."""
+    ensure_definition(text, breaks, index)
+    body = re.sub(r"[\n\r]+", "\n", str(text).strip())
+    widths = breaks if isinstance(breaks, list) else [breaks]
+    limits = _limits(widths)
+    parts: list[str] = []
+    part = last_space = last_break = 0
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char == "\n":
+            parts.append(body[last_break:i].strip())
+            last_space = last_break = i
+            part += 1
+        else:
+            if char == " ":
+                last_space = i
+            if i > limits[part + 1] - 1:
+                if last_space <= last_break:           # no space to break at: cut the word
+                    parts.append(body[last_break:i].strip())
+                    last_break = i
+                else:
+                    parts.append(body[last_break:last_space].strip())
+                    last_break = i = last_space
+                part += 1
+        i += 1
+    parts.append(body[last_break:].strip())
+    if index == "all":
+        return parts
+    position = int(float(index))
+    return parts[position] if position < len(parts) else ""
+
+
+def _limits(widths: list) -> list[float]:
+    """docassemble's break points: each width added to the width before it (not to the total
+    so far), a 0 in front, and no limit after the last."""
+    points, previous = [], 0
+    for width in widths:
+        points.append(width + previous)
+        previous = width
+    if not points:
+        points = [0]
+    elif points[0] != 0:
+        points = [0] + points
+    return points + [float("inf")]
