@@ -6,6 +6,9 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+from .errors import DAError
+from .runtime import other_sessions
 from .mail.outgoing import make_outbox
 from .mail.outgoing import send_email
 from .mail.outgoing import deliver_prepared
@@ -52,3 +55,36 @@ class SimulatorServices:
     def kv(self, ctx: "RunContext", op: str, key: str, value: bytes | None = None) -> Any:
         """A DAStore operation on the simulator's store (see :mod:`bgkernel.library.dastore`)."""
         return apply(self.sim.store, op, key, value)
+
+    def sessions(self, ctx: "RunContext", op: str, **kwargs: Any) -> Any:
+        if op in ("stash", "retrieve_stash"):
+            return getattr(other_sessions, op)(self.sim, **kwargs)
+        return getattr(other_sessions, op)(self.sim, ctx, **kwargs)
+
+    def users(self, ctx: "RunContext", op: str, **kwargs: Any) -> Any:
+        users = self.sim.users
+        if op == "create":
+            return users.create(**kwargs)
+        if op == "info":
+            return users.info(**kwargs)
+        if op == "update":
+            return users.update(**kwargs)
+        if op == "list":
+            return users.all(**kwargs)
+        if op == "privileges":
+            return users.manage(**kwargs)
+        if op == "secret":
+            return users.secret(**kwargs)
+        if op == "invite":
+            return self._invite(ctx, **kwargs)
+        raise DAError(f"unknown user operation {op!r}")
+
+    def _invite(self, ctx: "RunContext", email_address: str, privilege: str | None,
+                send: bool) -> str | None:
+        """``invite_user``: the user is registered; the link is e-mailed, or returned."""
+        record = self.sim.users.ensure(email_address, (privilege or "user",))
+        link = f"http://localhost/user/register?invite={record['id']}"
+        if not send:
+            return link
+        self.send_email(ctx, email_address, {"subject": "Invitation", "body": f"Register at {link}"})
+        return None

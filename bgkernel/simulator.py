@@ -1,6 +1,7 @@
 """The facade: a Simulator holds the store, the clocks, the pool and the sessions."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import secrets
@@ -16,6 +17,7 @@ from .language.interview import Interview, load_interview
 from .runtime.locks import SessionLocks
 from .runtime.session import Session
 from .runtime.store import Store, dump_answers
+from .runtime.users import Users
 from .analysis.timeline import Recorder
 from .library import namespace as library
 from .services import SimulatorServices
@@ -82,6 +84,7 @@ class Simulator:
         self.timescale = float(timescale)
         self.clock = Clock(start=start, timezone=self.config["timezone"], timescale=self.timescale)
         self.store = Store(store)
+        self.users = Users(self.store)
         self.recorder = Recorder(now=self.clock.now, wall=self.clock.wall,
                                  enabled=bool(self.config["record timeline"]),
                                  tz=self.config["timezone"])
@@ -143,6 +146,19 @@ class Simulator:
             warnings.warn(found, stacklevel=2)
         return interview
 
+    def find_interview(self, filename: str, current: Interview | None = None) -> Interview:
+        """The interview a ``yaml_filename`` names: the current one, one loaded here (by name,
+        path or file name), or a file on disk."""
+        for candidate in ([current] if current is not None else []) + list(self._interviews.values()):
+            names = {candidate.name, candidate.path,
+                     os.path.basename(candidate.path) if candidate.path else None}
+            if filename in names or filename.split(":", 1)[-1] in names:
+                return candidate
+        path = filename.split(":", 1)[-1]
+        if os.path.isfile(path):
+            return self.load(path)
+        raise InterviewError(f"no interview named {filename!r} is loaded in this simulator", filename)
+
     def interview(self, digest: str) -> Interview:
         with self._lock:
             found = self._interviews.get(digest)
@@ -154,20 +170,25 @@ class Simulator:
 
     # --- sessions -----------------------------------------------------------------------------
 
-    def start(self, interview: Interview | str, user: Any = None) -> Session:
+    def start(self, interview: Interview | str, user: Any = None,
+              url_args: dict | None = None) -> Session:
         """A new session, run to its first screen as a browser's first page load runs it:
         initial and mandatory code run, background tasks it launches are queued, the answers
         are saved (so ``multi_user`` and ``allow_cron`` count at once).  An interview error on
-        that first screen is kept as ``session.last_error`` and raised when ``screen`` is read."""
+        that first screen is kept as ``session.last_error`` and raised when ``screen`` is read.
+        ``url_args``: the query of the first page's URL, as the interview's ``url_args``."""
         if isinstance(interview, str):
             interview = self.load(interview)
-        info = make_user(user)
+        info = self._registered(make_user(user))
         session_id = secrets.token_hex(8)
         now = self.clock.now()
         internal = {"starttime": now.astimezone(_dt.timezone.utc).replace(tzinfo=None),
                     "accesstime": {}, "answered": set(), "answers": {}, "event_stack": [],
                     "tracker": 0, "tasks": {}}
-        data = dump_answers({"_internal": internal})
+        answers: dict = {"_internal": internal}
+        if url_args:                   # the query of the first page's URL (``url_args``)
+            answers["url_args"] = dict(url_args)
+        data = dump_answers(answers)
         self.store.create_session(session_id, interview.digest, user_dict(info), now.timestamp(), data)
         session = Session(self, session_id, interview, info)
         with self._lock:
@@ -203,7 +224,21 @@ class Simulator:
     def join(self, session_id: str, user: Any = None) -> Session:
         """Another user's view of an existing session (a ``multi_user`` interview)."""
         base = self.session(session_id)
-        return Session(self, session_id, base.interview, make_user(user))
+        return Session(self, session_id, base.interview, self._registered(make_user(user)))
+
+    def _registered(self, info: UserInfo) -> UserInfo:
+        """A logged-in user as the simulator's users know them (registered on first sight)."""
+        if not info.logged_in or not info.email:
+            return info
+        known = self.users.get(email=info.email)
+        if known is None:
+            self.users.ensure(info.email, tuple(info.roles) or ("user",), first_name=info.first_name,
+                              last_name=info.last_name)
+            return info
+        return dataclasses.replace(
+            info, first_name=info.first_name or known.get("first_name", ""),
+            last_name=info.last_name or known.get("last_name", ""),
+            roles=tuple(known.get("privileges") or info.roles))
 
     def delete_session(self, session_id: str, reason: str = "") -> None:
         self.store.delete_session(session_id)

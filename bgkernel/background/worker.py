@@ -30,6 +30,12 @@ from .task import BackgroundTask
 
 __all__ = ["run_job", "WorkerServices"]
 
+_OTHER_SESSIONS = {"create": "create_session()", "variables": "get_session_variables()",
+                   "set_variables": "set_session_variables()", "run_action": "run_action_in_session()",
+                   "go_back": "go_back_in_session()", "question_data": "get_question_data()",
+                   "snapshot": "store_variables_snapshot()", "stash": "stash_data()",
+                   "retrieve_stash": "retrieve_stashed_data()"}
+
 
 def _warm() -> None:
     """Import what every task needs once, in the pool's worker: the per-task processes it
@@ -100,6 +106,14 @@ class WorkerServices:
 
     def get_emails(self, ctx: RunContext, key: Any, index: Any) -> list:
         return emails_from_store(ctx, key, index)
+
+    def sessions(self, ctx: RunContext, op: str, **kwargs: Any) -> Any:
+        raise DAError(f"{_OTHER_SESSIONS.get(op, op)} is not available in a background task here: "
+                      "call it from a response action (background_response_action)")
+
+    def users(self, ctx: RunContext, op: str, **kwargs: Any) -> Any:
+        raise DAError("the server's users are not available in a background task here: call "
+                      "the function from a response action (background_response_action)")
 
     def kv(self, ctx: RunContext, op: str, key: str, value: bytes | None = None) -> Any:
         """A DAStore operation, on a connection of this process to the store file."""

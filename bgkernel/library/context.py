@@ -103,6 +103,15 @@ class Services(Protocol):
     def kv(self, ctx: "RunContext", op: str, key: str, value: bytes | None = None) -> Any:
         """A ``DAStore`` operation."""
 
+    def sessions(self, ctx: "RunContext", op: str, **kwargs: Any) -> Any:
+        """Other sessions and stashed data: ``op`` is ``create``, ``variables``,
+        ``set_variables``, ``run_action``, ``go_back``, ``question_data``, ``snapshot``,
+        ``stash`` or ``retrieve_stash`` (``bgkernel.runtime.other_sessions``)."""
+
+    def users(self, ctx: "RunContext", op: str, **kwargs: Any) -> Any:
+        """The server's users: ``create``, ``info``, ``update``, ``list``, ``privileges``,
+        ``invite``, ``secret`` (``bgkernel.runtime.users``)."""
+
 
 @dataclass
 class RunContext:

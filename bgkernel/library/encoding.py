@@ -135,7 +135,7 @@ def set_variables(variables: Any, process_objects: bool = False) -> None:
             ns.pop("__define_val", None)
 
 
-def _jsonable(value: Any, depth: int = 0) -> Any:
+def jsonable(value: Any, depth: int = 0) -> Any:
     if depth > 40:
         return None
     if isinstance(value, (str, int, float, bool)) or value is None:
@@ -145,14 +145,14 @@ def _jsonable(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _jsonable(v, depth + 1) for k, v in value.items()}
+        return {str(k): jsonable(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v, depth + 1) for v in value]
+        return [jsonable(v, depth + 1) for v in value]
     if hasattr(value, "as_serializable"):
         return value.as_serializable()
     if hasattr(value, "__dict__"):
         data = {"_class": type(value).__name__}
-        data.update((k, _jsonable(v, depth + 1)) for k, v in vars(value).items()
+        data.update((k, jsonable(v, depth + 1)) for k, v in vars(value).items()
                     if not k.startswith("_"))
         return data
     return str(value)
@@ -163,6 +163,6 @@ def variables_as_json(include_internal: bool = False) -> None:
     after it runs."""
     ns = current().namespace or {}
     answers = picklable_answers(ns)
-    data = {k: _jsonable(v) for k, v in answers.items()
+    data = {k: jsonable(v) for k, v in answers.items()
             if include_internal or not k.startswith("_")}
     raise ResponseSignal(json.dumps(data, default=str), content_type="application/json")

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .locks import SessionLocks
     from .session import Session
     from .store import Store
+    from .users import Users
 
 __all__ = ["Host", "TaskBoard", "EventLog"]
 
@@ -56,6 +57,7 @@ class Host(Protocol):
     tasks: TaskBoard
     timescale: float
     workers: int
+    users: "Users"
 
     def now(self) -> _dt.datetime:
         """The calendar's now."""
@@ -70,8 +72,11 @@ class Host(Protocol):
     def interview(self, digest: str) -> "Interview":
         """A loaded (or stored) interview by its digest."""
 
-    def start(self, interview: Any, user: Any = None) -> "Session":
-        """A new session."""
+    def find_interview(self, filename: str, current: "Interview | None" = None) -> "Interview":
+        """The interview a ``yaml_filename`` names."""
+
+    def start(self, interview: Any, user: Any = None, url_args: dict | None = None) -> "Session":
+        """A new session, run to its first screen."""
 
     def session(self, session_id: str) -> "Session":
         """A session of the store."""
