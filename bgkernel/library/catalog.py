@@ -10,8 +10,9 @@ from itertools import chain
 from ..errors import DAError, DAValidationError
 from ..language.templates import Text
 from . import (background, catchall, collections_dict, collections_list, collections_set,
-               dastore, dates, encoding, finance, functions, geography, lazytemplate, logic,
-               objects, people, phone, server, text, urls, words)
+               dastore, dates, encoding, finance, functions, geography, global_objects,
+               lazytemplate, logic, objects, people, phone, roles, server, text, unavailable,
+               urls, words)
 from .background_action import BackgroundAction
 from .context import current
 from .email_objects import DAEmail, DAEmailRecipient, DAEmailRecipientList
@@ -37,7 +38,8 @@ def names() -> dict[str, Any]:
     table: dict[str, Any] = dict(STDLIB_NAMES)
     for module in (objects, collections_list, collections_dict, collections_set, people,
                    lazytemplate, finance, catchall, dastore, dates, geography, words, text, urls,
-                   phone, encoding, logic, server, background, functions):  # the last one wins
+                   phone, encoding, logic, server, global_objects, roles, unavailable, background,
+                   functions):                                            # the last one wins
         for name in getattr(module, "__all__", ()):
             table[name] = getattr(module, name)
     table["DAError"] = DAError

@@ -143,6 +143,8 @@ _LEGAL = {"PartyList": PartyList, "Court": Court, "Case": Case, "Document": Docu
 
 def _names(fullname: str) -> dict[str, Any]:
     names = dict(library.names())
+    if fullname == "docassemble.base.util":
+        names["us"] = importlib.import_module("us")
     if fullname in ("docassemble.base.functions", "docassemble.base.legal"):
         names.update(grammar.PHRASES)
     if fullname == "docassemble.base.legal":

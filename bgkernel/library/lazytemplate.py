@@ -1,4 +1,6 @@
-"""DALazyTemplate: a `template` block's subject and content, rendered when read."""
+"""Templates as objects: ``DALazyTemplate`` (a `template` block's subject and content, rendered
+when read), ``DATemplate`` (subject and content given as text) and ``DAContext`` (one text
+for the screen, another for documents)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -6,7 +8,7 @@ from typing import Any, ClassVar
 
 from .objects import _INTERNAL_FILES, DAObject
 
-__all__ = ["DALazyTemplate"]
+__all__ = ["DALazyTemplate", "DATemplate", "DAContext"]
 
 _INTERNAL_FILES.add(__file__)
 
@@ -73,3 +75,51 @@ class DALazyTemplate(DAObject):
         return self.content
 
 
+class DATemplate(DAObject):
+    """A subject and content given as text (not rendered again): what docassemble makes of a
+    ``template`` it has already rendered, or interview code builds itself."""
+
+    def init(self, *pargs: Any, **kwargs: Any) -> None:
+        self.content = kwargs.get("content", "")
+        self.subject = kwargs.get("subject", "")
+        self.decorations = [d for d in kwargs.get("decorations", ()) if d]
+
+    def show(self, **kwargs: Any) -> str:
+        return str(self)
+
+    def show_as_markdown(self, **kwargs: Any) -> str:
+        return str(self.content)
+
+    def __str__(self) -> str:
+        return str(self.content)
+
+
+class DAContext(DAObject):
+    """A value with one text for the screen (``question``) and another for documents
+    (``document``, or per format: ``docx``, ``pdf``, ``pandoc``), like a DADict of them.
+    Read on a screen, it is its ``question`` text."""
+
+    def init(self, *pargs: Any, **kwargs: Any) -> None:
+        self.elements: dict[str, Any] = {}
+        if len(pargs) == 1:
+            self.elements.update(question=pargs[0], document=pargs[0])
+        elif len(pargs) >= 2:
+            self.elements.update(question=pargs[0], document=pargs[1])
+        self.elements.update(kwargs)
+        self.pargs, self.kwargs = pargs, kwargs
+
+    def __getitem__(self, key: str) -> Any:
+        return self.elements[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.elements[key] = value
+
+    def __str__(self) -> str:
+        return str(self.elements.get("question", ""))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.elements.items())
+        return f"DAContext({self.instanceName!r}" + (f", {inner}" if inner else "") + ")"
+
+    def __hash__(self) -> int:
+        return hash((self.instanceName,))

@@ -3,6 +3,7 @@ docassemble module aliases (``import docassemble.base.util``) installed on first
 from __future__ import annotations
 
 import builtins
+import importlib
 from typing import Any
 
 from . import compat
@@ -22,6 +23,7 @@ def builtins_dict() -> dict[str, Any]:
         compat.install()
         merged = dict(builtins.__dict__)
         merged.update(names())
+        merged["us"] = importlib.import_module("us")    # docassemble.base.util's `us` (states)
         _BUILTINS = merged
     return _BUILTINS
 

@@ -9,7 +9,8 @@ from .grammar import IndividualWords, PersonWords
 from .objects import _INTERNAL_FILES, DAObject
 from .dates import as_datetime, current_datetime
 
-__all__ = ["Name", "IndividualName", "Person", "Individual", "Address", "City", "Thing", "Value", "PeriodicValue", "DALink"]
+__all__ = ["Name", "IndividualName", "Person", "Individual", "Address", "City", "Thing", "Value",
+           "PeriodicValue", "DALink", "LatitudeLongitude", "Event"]
 
 _INTERNAL_FILES.add(__file__)
 
@@ -263,3 +264,44 @@ class DALink(DAObject):
         return self.show()
 
 
+class LatitudeLongitude(DAObject):
+    """A place as latitude and longitude (docassemble fills it from the browser's location,
+    which a headless simulator does not have: set ``latitude``/``longitude`` yourself)."""
+
+    def init(self, *pargs: Any, **kwargs: Any) -> None:
+        self.gathered = False
+        self.known = False
+        super().init(*pargs, **kwargs)
+
+    def status(self) -> bool:
+        """Whether the location is still to be asked of the browser."""
+        if self.gathered:
+            return False
+        if hasattr(self, "latitude") and hasattr(self, "longitude"):
+            self.known = self.gathered = True
+            return False
+        return True
+
+    def __str__(self) -> str:
+        if hasattr(self, "latitude") and hasattr(self, "longitude"):
+            return f"{self.latitude}, {self.longitude}"
+        if hasattr(self, "error"):
+            return str(self.error)
+        return "Unknown"
+
+
+class Event(DAObject):
+    """Something that happens somewhere: an ``address`` (a City) and a ``location``."""
+
+    CityClass: ClassVar[type] = City
+    LatitudeLongitudeClass: ClassVar[type] = LatitudeLongitude
+
+    def init(self, *pargs: Any, **kwargs: Any) -> None:
+        if "address" not in kwargs:
+            self.initializeAttribute("address", self.CityClass)
+        if "location" not in kwargs:
+            self.initializeAttribute("location", self.LatitudeLongitudeClass)
+        super().init(*pargs, **kwargs)
+
+    def __str__(self) -> str:
+        return str(self.address)
