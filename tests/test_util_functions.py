@@ -131,3 +131,42 @@ def test_iso_country_of_nonsense_is_a_clear_error(sim):
     s = run(sim, "result = iso_country('Atlantis-on-Sea')")
     with pytest.raises(bgkernel.InterviewError, match="Invalid country: Atlantis-on-Sea"):
         s.screen  # noqa: B018
+
+
+def test_objects_from_file_builds_the_objects_of_a_sources_file(sim, tmp_path):
+    (tmp_path / "data" / "sources").mkdir(parents=True)
+    (tmp_path / "data" / "questions").mkdir(parents=True)
+    (tmp_path / "data" / "sources" / "people.yml").write_text(
+        "object: Individual\nitem:\n  name:\n    object: IndividualName\n    item:\n"
+        "      first: Ada\n      last: Lovelace\n---\nobject: Individual\nitem:\n  name:\n"
+        "    object: IndividualName\n    item:\n      first: Alan\n      last: Turing\n")
+    (tmp_path / "data" / "sources" / "plain.json").write_text('{"a": [1, 2], "b": {"c": 3}}')
+    interview = tmp_path / "data" / "questions" / "main.yml"
+    interview.write_text("mandatory: True\ncode: |\n  people = objects_from_file('people.yml', name='people')\n"
+                         "  plain = objects_from_file('plain.json', use_objects=True)\n"
+                         "  result = [people[1].name.full(), people[0].instanceName,\n"
+                         "            people[0].name.instanceName, plain['b']['c'],\n"
+                         "            type(plain).__name__]\n---\nmandatory: True\nquestion: Done\n")
+    s = sim.start(sim.load(str(interview)))
+    assert s.get("result") == ["Alan Turing", "people[0]", "people[0].name", 3, "DADict"]
+
+
+def test_objects_from_file_of_a_missing_file_names_it(sim):
+    s = run(sim, "result = objects_from_file('nowhere.yml')")
+    with pytest.raises(bgkernel.InterviewError, match="nowhere.yml not found"):
+        s.screen  # noqa: B018
+
+
+def test_selections_and_redact(sim):
+    s = run(sim, """
+fruit = DAList('fruit', object_type=Thing, auto_gather=False, gathered=True)
+fruit.appendObject(name='apple')
+fruit.appendObject(name='pear')
+fruit.appendObject(name='plum')
+result = [selections(fruit, exclude=fruit[2], default=[fruit[1]]),
+          redact('Top secret'), redact('a[NEWLINE]b')]
+""")
+    assert s.get("result") == [
+        [{"ZnJ1aXRbMF0": "apple", "default": False}, {"ZnJ1aXRbMV0": "pear", "default": True}],
+        "[REDACTION_WORD Top][REDACTION_SPACE][REDACTION_WORD secret]",
+        "[REDACTION_WORD a][NEWLINE][REDACTION_WORD b]"]

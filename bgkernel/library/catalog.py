@@ -11,8 +11,8 @@ from ..errors import DAError, DAValidationError
 from ..language.templates import Text
 from . import (background, catchall, collections_dict, collections_list, collections_set,
                dastore, dates, encoding, finance, functions, geography, global_objects,
-               lazytemplate, logic, objects, people, phone, roles, server, text, unavailable,
-               urls, web, words)
+               lazytemplate, logic, objects, people, phone, roles, selections, server, text,
+               unavailable, urls, web, words)
 from .background_action import BackgroundAction
 from .context import current
 from .email_objects import DAEmail, DAEmailRecipient, DAEmailRecipientList
@@ -39,7 +39,7 @@ def names() -> dict[str, Any]:
     for module in (objects, collections_list, collections_dict, collections_set, people,
                    lazytemplate, finance, catchall, dastore, dates, geography, words, text, urls,
                    phone, encoding, logic, server, global_objects, roles, unavailable, web,
-                   background, functions):                                            # the last one wins
+                   selections, background, functions):                                            # the last one wins
         for name in getattr(module, "__all__", ()):
             table[name] = getattr(module, name)
     table["DAError"] = DAError

@@ -39,6 +39,7 @@ from .people import Individual
 from .functions import comma_and_list
 from . import grammar, catalog as library
 from .catalog import STDLIB_NAMES
+from .object_files import LATE_NAMES
 from .urls import mmdc
 
 __all__ = ["install", "uninstall", "STDLIB_NAMES", "PartyList", "Court", "Case", "Document",
@@ -144,7 +145,7 @@ _LEGAL = {"PartyList": PartyList, "Court": Court, "Case": Case, "Document": Docu
 def _names(fullname: str) -> dict[str, Any]:
     names = dict(library.names())
     if fullname == "docassemble.base.util":
-        names["us"] = importlib.import_module("us")
+        names.update(LATE_NAMES, us=importlib.import_module("us"))
     if fullname in ("docassemble.base.functions", "docassemble.base.legal"):
         names.update(grammar.PHRASES)
     if fullname == "docassemble.base.legal":

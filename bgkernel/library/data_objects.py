@@ -19,7 +19,7 @@ from .collections_set import DASet
 from .objects import DAObject
 from . import catalog as library
 
-__all__ = ["objects_from_data", "objects_from_structure", "describes_object"]
+__all__ = ["objects_from_data", "objects_from_structure", "describes_object", "name_tree", "ungather"]
 
 _SCALARS = (str, bool, int, float, type(None))
 
@@ -35,18 +35,18 @@ def objects_from_data(value: Any, name: str, gathered: bool = True) -> Any:
     built = _build(value)
     if isinstance(built, list):
         built = DAList(name, elements=built)
-    _name_tree(built, name)
+    name_tree(built, name)
     if not gathered:
-        _ungather(built)
+        ungather(built)
     return built
 
 
 def objects_from_structure(value: Any, name: str, gathered: bool = True) -> Any:
     """``use objects: True``: dicts as DADicts, lists as DALists."""
     built = _structure(value)
-    _name_tree(built, name)
+    name_tree(built, name)
     if not gathered:
-        _ungather(built)
+        ungather(built)
     return built
 
 
@@ -99,7 +99,7 @@ def _constructor(value: dict) -> Any:
     return found
 
 
-def _name_tree(obj: Any, name: str, seen: set[int] | None = None) -> None:
+def name_tree(obj: Any, name: str, seen: set[int] | None = None) -> None:
     """``name`` for ``obj``, ``name[0]``/``name['k']``/``name.attr`` for what it holds."""
     seen = set() if seen is None else seen
     if not isinstance(obj, DAObject) or id(obj) in seen:
@@ -110,15 +110,15 @@ def _name_tree(obj: Any, name: str, seen: set[int] | None = None) -> None:
     elements = obj.__dict__.get("elements")
     if isinstance(elements, list):
         for index, item in enumerate(elements):
-            _name_tree(item, f"{name}[{index}]", seen)
+            name_tree(item, f"{name}[{index}]", seen)
     elif isinstance(elements, dict):
         for key, item in elements.items():
-            _name_tree(item, f"{name}[{key!r}]", seen)
+            name_tree(item, f"{name}[{key!r}]", seen)
     for attr, item in list(obj.__dict__.items()):
         if attr != "elements":
-            _name_tree(item, f"{name}.{attr}", seen)
+            name_tree(item, f"{name}.{attr}", seen)
 
 
-def _ungather(obj: Any) -> None:
+def ungather(obj: Any) -> None:
     if isinstance(obj, (DAList, DADict, DASet)):
         obj.reset_gathered(recursive=True)

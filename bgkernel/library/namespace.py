@@ -9,6 +9,7 @@ from typing import Any
 from . import compat
 from .catalog import names
 from .lazytemplate import DALazyTemplate
+from .object_files import LATE_NAMES
 
 __all__ = ["install", "builtins_dict", "make_template"]
 
@@ -23,6 +24,7 @@ def builtins_dict() -> dict[str, Any]:
         compat.install()
         merged = dict(builtins.__dict__)
         merged.update(names())
+        merged.update(LATE_NAMES)
         merged["us"] = importlib.import_module("us")    # docassemble.base.util's `us` (states)
         _BUILTINS = merged
     return _BUILTINS

@@ -16,7 +16,7 @@ __all__ = [
     "capitalize", "title_case", "period_list", "name_suffix", "add_separators",
     "fix_punctuation", "space_to_underscore", "single_to_double_newlines", "single_paragraph",
     "quote_paragraphs", "verbatim", "alpha", "roman", "item_label", "plain", "bold", "italic",
-    "yesno", "noyes", "currency_symbol", "split",
+    "yesno", "noyes", "currency_symbol", "split", "redact",
 ]
 
 
@@ -251,3 +251,33 @@ def _limits(widths: list) -> list[float]:
     elif points[0] != 0:
         points = [0] + points
     return points + [float("inf")]
+
+
+_REDACT_SYMBOLS = re.compile(r"\[(NBSP|ENDASH|EMDASH|HYPHEN|CHECKBOX|PAGENUM|TOTALPAGES|SECTIONNUM)\]")
+_REDACT_KEEP = re.compile(
+    r"\[INDENTBY [^\]]*\]|\[(START_INDENTATION|STOP_INDENTATION|BEGIN_CAPTION|VERTICAL_LINE|"
+    r"END_CAPTION|BEGIN_TWOCOL|BREAK|END_TWOCOL|TIGHTSPACING|SINGLESPACING|DOUBLESPACING|"
+    r"ONEANDAHALFSPACING|TRIPLESPACING|BLANK|BLANKFILL|PAGEBREAK|SKIPLINE|VERTICALSPACE|NEWLINE|"
+    r"NEWPAR|BR|TAB|END|BORDER|NOINDENT|FLUSHLEFT|FLUSHRIGHT|CENTER|BOLDCENTER)\]|[\n\r\t]")
+
+
+def redact(text: Any) -> str:
+    """``text`` hidden word by word: each word becomes ``[REDACTION_WORD ...]`` and each space
+    ``[REDACTION_SPACE]`` (shown as blocks), while layout markup and line breaks stay."""
+    body = _REDACT_SYMBOLS.sub("x", str(text))
+    kept = [False] * len(body)
+    for match in _REDACT_KEEP.finditer(body):
+        kept[match.start():match.end()] = [True] * (match.end() - match.start())
+    out: list[str] = []
+    word = ""
+    for char, keep in zip(body, kept):
+        if keep or char == " ":
+            if word:
+                out.append(f"[REDACTION_WORD {word}]")
+                word = ""
+            out.append(char if keep else "[REDACTION_SPACE]")
+        else:
+            word += "[" if char == "]" else char
+    if word:
+        out.append(f"[REDACTION_WORD {word}]")
+    return "".join(out)
