@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .blocks import Block, CodeBlock, QuestionBlock, SettingsBlock
 from ..errors import BlockError, InterviewError, InterviewWarning
+from .packages import package_file, split_reference
 from .reader import read_block
 from .reading import SETTINGS
 from .source import split_blocks
@@ -137,7 +138,12 @@ def load_interview(source: str, path: str | None = None, name: str | None = None
 
 
 def _resolve_include(item: str, base_dir: str | None, file: str, line: int) -> str:
-    item = item.split(":", 1)[-1] if ":" in item and not os.path.isabs(item) else item
+    """An ``include`` item: a file of an installed docassemble package (``docassemble.X:path``),
+    next to the including file, or in the ``data/questions`` folder above it."""
+    found = package_file(item, "questions")
+    if found is not None:
+        return os.path.abspath(found)
+    package, item = split_reference(item)
     candidates = [os.path.join(base_dir, item)] if base_dir else []
     if base_dir:
         # docassemble also looks in its package's data/questions folder, the parent of
@@ -147,7 +153,8 @@ def _resolve_include(item: str, base_dir: str | None, file: str, line: int) -> s
     for candidate in candidates:
         if os.path.isfile(candidate):
             return os.path.abspath(candidate)
-    raise InterviewError(f"cannot include {item!r}: no such file next to the interview", file, line)
+    where = f"in the package {package} (is it installed?)" if package else "next to the interview"
+    raise InterviewError(f"cannot include {item!r}: no such file {where}", file, line)
 
 
 def _index(interview: Interview) -> None:

@@ -41,6 +41,7 @@ from . import grammar, catalog as library
 from .catalog import STDLIB_NAMES
 from .object_files import LATE_NAMES
 from .urls import mmdc
+from ..language.packages import namespace_dirs
 
 __all__ = ["install", "uninstall", "STDLIB_NAMES", "PartyList", "Court", "Case", "Document",
            "LegalFiling"]
@@ -153,6 +154,26 @@ def _names(fullname: str) -> dict[str, Any]:
     return names
 
 
+class _DocassemblePath(list):
+    """The ``docassemble`` alias package's path: every ``docassemble`` folder on ``sys.path``,
+    read afresh at each import, as a namespace package's path is."""
+
+    def _dirs(self) -> list[str]:
+        return namespace_dirs("docassemble")
+
+    def __iter__(self):
+        return iter(self._dirs())
+
+    def __len__(self) -> int:
+        return len(self._dirs())
+
+    def __getitem__(self, index):
+        return self._dirs()[index]
+
+    def __contains__(self, item) -> bool:
+        return item in self._dirs()
+
+
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds the docassemble modules above; the last finder on ``sys.meta_path``."""
 
@@ -166,6 +187,9 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         module.__dict__["__bgkernel_alias__"] = True
+        if module.__name__ == "docassemble":
+            # installed docassemble packages (docassemble.X) import as usual beside the aliases
+            module.__path__ = _DocassemblePath()
         if module.__name__ == "us.states":
             _fill_us_states(module)
         elif module.__name__ == "us":

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import DAError
+from ..language.packages import package_file, split_reference
 from .collections_list import DAList
 from .context import current
 from .data_objects import name_tree, objects_from_data, objects_from_structure, ungather
@@ -25,7 +26,10 @@ __all__ = ["objects_from_file", "LATE_NAMES"]
 def _source(file_ref: Any) -> str:
     """The path of a sources file: absolute, next to the interview, or in the ``data/sources``
     folder beside the interview's ``data/questions``."""
-    ref = str(file_ref).split(":", 1)[-1]
+    found = package_file(str(file_ref), "sources")
+    if found is not None:
+        return found
+    ref = split_reference(str(file_ref))[1]
     if os.path.isabs(ref):
         return ref if os.path.isfile(ref) else ""
     interview = current().interview

@@ -1,0 +1,59 @@
+"""docassemble packages on ``sys.path``: where a ``package:path`` reference points.
+
+A docassemble package (``docassemble.demo``) keeps its interviews in ``data/questions``, its
+templates in ``data/templates``, its static files in ``data/static`` and its data files in
+``data/sources``.  ``docassemble.demo:data/questions/x.yml`` names a file of the package;
+``docassemble.demo:x.yml`` names one in the folder of its kind.  Packages are found on
+``sys.path`` without importing them.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["package_dir", "package_file", "split_reference", "namespace_dirs"]
+
+
+def split_reference(ref: str) -> tuple[str | None, str]:
+    """``('docassemble.demo', 'data/questions/x.yml')`` for ``docassemble.demo:data/...``;
+    ``(None, ref)`` for a plain path."""
+    if ":" in ref and not os.path.isabs(ref) and not ref.startswith(("http:", "https:")):
+        package, path = ref.split(":", 1)
+        if package.replace(".", "").replace("_", "").isalnum():
+            return package, path
+    return None, ref
+
+
+def package_dir(package: str) -> str | None:
+    """The folder of an installed (or path-added) package, or None."""
+    parts = package.split(".")
+    for entry in sys.path:
+        folder = os.path.join(entry or os.getcwd(), *parts)
+        if os.path.isfile(os.path.join(folder, "__init__.py")) or (
+                os.path.isdir(folder) and len(parts) > 1):
+            return folder
+    return None
+
+
+def package_file(ref: str, kind: str = "questions") -> str | None:
+    """The path a ``package:path`` reference names, if the package and the file exist."""
+    package, path = split_reference(ref)
+    if package is None:
+        return None
+    folder = package_dir(package)
+    if folder is None:
+        return None
+    for candidate in (os.path.join(folder, path), os.path.join(folder, "data", kind, path)):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def namespace_dirs(name: str = "docassemble") -> list[str]:
+    """Every ``<entry>/docassemble`` folder on ``sys.path`` (a namespace package's path)."""
+    found = []
+    for entry in sys.path:
+        folder = os.path.join(entry or os.getcwd(), name)
+        if os.path.isdir(folder) and folder not in found:
+            found.append(folder)
+    return found

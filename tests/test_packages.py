@@ -1,0 +1,99 @@
+"""Interviews that use an installed docassemble package: ``include:`` of its YAML, ``modules:``
+of its Python (which imports docassemble's modules through bgkernel's aliases), and its data
+files, found as docassemble finds them.  The package is built here, in a temporary folder."""
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+
+import bgkernel
+
+HELPERS = '''
+from docassemble.base.util import DAObject, comma_and_list
+from docassemble.base.functions import word
+from docassemble.base.core import DAList
+
+__all__ = ["Greeter", "greet_all"]
+
+
+class Greeter(DAObject):
+    def hello(self):
+        return word("Hello") + ", " + self.name
+
+
+def greet_all(names):
+    return "Hi " + comma_and_list(names)
+'''
+
+
+@pytest.fixture
+def package(tmp_path, monkeypatch):
+    root = tmp_path / "site"
+    pkg = root / "docassemble" / "mypkg"
+    (pkg / "data" / "questions").mkdir(parents=True)
+    (pkg / "data" / "sources").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "helpers.py").write_text(HELPERS)
+    (pkg / "data" / "questions" / "shared.yml").write_text(textwrap.dedent("""
+        question: What is your name?
+        fields:
+          - Name: greeter.name
+        """))
+    (pkg / "data" / "questions" / "more.yml").write_text("code: |\n  shared_code_ran = True\n")
+    (pkg / "data" / "sources" / "colours.yml").write_text("- red\n- green\n")
+    monkeypatch.syspath_prepend(str(root))
+    yield pkg
+    for name in [n for n in sys.modules if n.startswith("docassemble.mypkg")]:
+        del sys.modules[name]
+
+
+INTERVIEW = """
+modules:
+  - docassemble.mypkg.helpers
+---
+include:
+  - docassemble.mypkg:data/questions/shared.yml
+  - docassemble.mypkg:more.yml
+---
+objects:
+  - greeter: Greeter
+---
+mandatory: True
+code: |
+  shared_code_ran
+  colours = objects_from_file('docassemble.mypkg:colours.yml', name='colours')
+---
+mandatory: True
+question: ${ greeter.hello() }
+subquestion: ${ greet_all(colours) }
+"""
+
+
+def test_an_interview_using_a_package(sim, package):
+    s = sim.start(sim.load(INTERVIEW))
+    assert s.screen.question == "What is your name?"
+    screen = s.answer({"greeter.name": "Ada"})
+    assert screen.question == "Hello, Ada"
+    assert screen.subquestion == "Hi red and green"
+
+
+def test_an_include_from_a_package_that_is_not_there_names_it(sim):
+    with pytest.raises(bgkernel.InterviewError, match="in the package docassemble.notthere"):
+        sim.load("include:\n  - docassemble.notthere:data/questions/x.yml\n---\n"
+                 "mandatory: True\nquestion: Hi\n")
+
+
+def test_a_package_imports_after_the_aliases_were_made(sim, package, monkeypatch):
+    """The docassemble alias package made first (by an earlier interview) still lets a real
+    docassemble.X package import."""
+    from bgkernel.library import compat
+    import importlib
+    for name in [n for n in sys.modules if n == "docassemble" or n.startswith("docassemble.")]:
+        monkeypatch.delitem(sys.modules, name)
+    compat.install()
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(package.parent.parent)])
+    assert getattr(importlib.import_module("docassemble"), "__bgkernel_alias__", False)
+    monkeypatch.setattr(sys, "path", [str(package.parent.parent)] + sys.path)
+    test_an_interview_using_a_package(sim, package)
