@@ -43,6 +43,13 @@ def package(tmp_path, monkeypatch):
         """))
     (pkg / "data" / "questions" / "more.yml").write_text("code: |\n  shared_code_ran = True\n")
     (pkg / "data" / "sources" / "colours.yml").write_text("- red\n- green\n")
+    (pkg / "shout.py").write_text("from .helpers import greet_all\n"
+                                  "from docassemble.base.functions import update_language_function\n"
+                                  "def loud(text):\n    return text.upper()\n"
+                                  "update_language_function('*', 'ordinal_number', lambda n, **kw: 'nth')\n")
+    (pkg / "data" / "questions" / "relative.yml").write_text(
+        "modules:\n  - .shout\n---\nmandatory: True\n"
+        "question: ${ loud(greet_all(['a', 'b'])) } ${ ordinal_number(3) }\n")
     monkeypatch.syspath_prepend(str(root))
     yield pkg
     for name in [n for n in sys.modules if n.startswith("docassemble.mypkg")]:
@@ -97,3 +104,15 @@ def test_a_package_imports_after_the_aliases_were_made(sim, package, monkeypatch
     assert getattr(importlib.import_module("docassemble"), "__bgkernel_alias__", False)
     monkeypatch.setattr(sys, "path", [str(package.parent.parent)] + sys.path)
     test_an_interview_using_a_package(sim, package)
+
+
+def test_a_relative_module_is_the_interviews_packages(sim, package):
+    """``modules: - .shout`` in docassemble/mypkg/data/questions/relative.yml is
+    docassemble.mypkg.shout, whose own relative import works; its
+    update_language_function() replaces a language function."""
+    from bgkernel.library import words
+    try:
+        s = sim.start(sim.load(str(package / "data" / "questions" / "relative.yml")))
+        assert s.screen.question == "HI A AND B nth"
+    finally:
+        words.LANGUAGE_FUNCTIONS.clear()

@@ -2,11 +2,15 @@
 ``x``/``i`` iterators of generic blocks, ``data`` blocks, and where a traceback points."""
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import os
 from typing import Any
 
 from ..language.assignments import variants
 from ..language.blocks import CodeBlock
 from ..language.interview import Interview
+from ..language.packages import package_of
 from ..library.data_objects import describes_object
 from ..language.templates import MAKO_MARKER, Text
 
@@ -17,11 +21,22 @@ _LOCAL_MODULES: dict[str, Any] = {}
 
 
 def local_module(interview: Interview, module: str) -> Any:
-    """``modules: - .helpers``: a Python file beside the interview (docassemble looks in
-    the interview's package; an interview file's folder plays that part here)."""
-    import importlib.util
-    import os
+    """``modules: - .helpers``: a module of the interview's own package.
+
+    An interview inside a docassemble package (``docassemble/X/data/questions/i.yml``) names
+    ``docassemble.X.helpers``, imported as a package module when the package is on
+    ``sys.path`` (so its own relative imports work), else from its file; a plain interview
+    file's folder plays the package's part."""
     base = os.path.dirname(os.path.abspath(interview.path)) if interview.path else os.getcwd()
+    package = package_of(base)
+    if package is not None:
+        dotted, root = package
+        try:
+            return importlib.import_module(dotted + module)
+        except ModuleNotFoundError as err:
+            if not (err.name or "").startswith(dotted):
+                raise
+        base = root
     path = os.path.join(base, *module.lstrip(".").split(".")) + ".py"
     if path in _LOCAL_MODULES:
         return _LOCAL_MODULES[path]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["package_dir", "package_file", "split_reference", "namespace_dirs"]
+__all__ = ["package_dir", "package_file", "split_reference", "namespace_dirs", "package_of"]
 
 
 def split_reference(ref: str) -> tuple[str | None, str]:
@@ -57,3 +57,16 @@ def namespace_dirs(name: str = "docassemble") -> list[str]:
         if os.path.isdir(folder) and folder not in found:
             found.append(folder)
     return found
+
+
+def package_of(folder: str) -> tuple[str, str] | None:
+    """``('docassemble.X', '/.../docassemble/X')`` when ``folder`` is inside a docassemble
+    package's ``data`` folder (where its interviews live), else None."""
+    parts = os.path.abspath(folder).split(os.sep)
+    if "data" not in parts:
+        return None
+    at = len(parts) - 1 - parts[::-1].index("data")
+    if at < 2 or parts[at - 2] != "docassemble":
+        return None
+    root = os.sep.join(parts[:at])
+    return f"docassemble.{parts[at - 1]}", root

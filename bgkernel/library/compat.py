@@ -37,7 +37,7 @@ from .collections_list import DAList
 from .objects import DAObject
 from .people import Individual
 from .functions import comma_and_list
-from . import grammar, catalog as library
+from . import grammar, words, catalog as library
 from .catalog import STDLIB_NAMES
 from .object_files import LATE_NAMES
 from .urls import mmdc
@@ -149,6 +149,8 @@ def _names(fullname: str) -> dict[str, Any]:
         names.update(LATE_NAMES, us=importlib.import_module("us"))
     if fullname in ("docassemble.base.functions", "docassemble.base.legal"):
         names.update(grammar.PHRASES)
+    if fullname == "docassemble.base.functions":
+        names["update_language_function"] = words.update_language_function
     if fullname == "docassemble.base.legal":
         names.update(_LEGAL)
     return names

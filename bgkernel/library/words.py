@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from .context import current_or_none
+
 __all__ = [
     "ordinal", "ordinal_number", "nice_number", "quantity_noun", "noun_plural", "noun_singular",
     "indefinite_article", "verb_past", "verb_present",
@@ -34,10 +36,33 @@ def ensure_definition(*values: Any) -> None:
             str(value)
 
 
+#: ``update_language_function(language, name, function)``: name -> {language: function};
+#: ``'*'`` stands for every language.  The language functions below consult it first.
+LANGUAGE_FUNCTIONS: dict[str, dict[str, Callable[..., Any]]] = {}
+
+
+def update_language_function(lang: str, name: str, func: Callable[..., Any]) -> None:
+    """Use ``func`` for the language function ``name`` in language ``lang`` (or ``'*'``)."""
+    LANGUAGE_FUNCTIONS.setdefault(name, {})[lang] = func
+
+
+def _override(name: str, language: Any) -> Callable[..., Any] | None:
+    table = LANGUAGE_FUNCTIONS.get(name)
+    if not table:
+        return None
+    if not language:
+        ctx = current_or_none()
+        language = ctx.user.language if ctx is not None else "en"
+    return table.get(str(language)) or table.get("*")
+
+
 def _defined(func: _F) -> _F:
     @functools.wraps(func)
     def checked(*pargs: Any, **kwargs: Any) -> Any:
         ensure_definition(*pargs, *kwargs.values())
+        override = _override(func.__name__, kwargs.get("language"))
+        if override is not None:
+            return override(*pargs, **kwargs)
         return func(*pargs, **kwargs)
     return checked  # type: ignore[return-value]
 
