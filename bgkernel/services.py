@@ -8,13 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import DAError
-from .runtime import other_sessions
-from .mail.outgoing import make_outbox
-from .mail.outgoing import send_email
-from .mail.outgoing import deliver_prepared
-from .mail.inbox import interview_email
-from .mail.inbox import get_emails
 from .library.dastore import apply
+from .mail.inbox import get_emails, interview_email
+from .mail.outgoing import deliver_prepared, make_outbox, send_email
+from .runtime import other_sessions
 
 if TYPE_CHECKING:
     from .library.context import RunContext

@@ -10,23 +10,21 @@ import warnings
 import zlib
 from typing import Any
 
+from .analysis.cohort import run_cohort
+from .analysis.timeline import Recorder
+from .background.manager import TaskManager
 from .calendar.clock import Clock
-from .library.context import UserInfo
+from .cron.runs import advance, run_cron
 from .errors import ConfigError, InterviewError
 from .language.interview import Interview, load_interview
+from .library import namespace as library
+from .library.context import UserInfo
+from .mail.inbox import deliver, serve
 from .runtime.locks import SessionLocks
 from .runtime.session import Session
 from .runtime.store import Store, dump_answers
 from .runtime.users import Users
-from .analysis.timeline import Recorder
-from .library import namespace as library
 from .services import SimulatorServices
-from .background.manager import TaskManager
-from .cron.runs import advance
-from .cron.runs import run_cron
-from .analysis.cohort import run_cohort
-from .mail.inbox import deliver
-from .mail.inbox import serve
 
 __all__ = ["Simulator", "DEFAULT_CONFIG"]
 

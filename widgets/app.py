@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import html as _html
 import threading
-import weakref
 import traceback
+import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 import ipywidgets as W

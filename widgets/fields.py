@@ -20,8 +20,8 @@ from typing import Any, Callable
 import ipywidgets as W
 
 from bgkernel.engine import datatypes, form_encoding
-from bgkernel.language.markup import to_html, to_text
 from bgkernel.engine.screen import Option, ScreenField
+from bgkernel.language.markup import to_html, to_text
 
 __all__ = ["FieldWidget", "register", "widget_for", "registered", "NoteField", "TextField",
            "AreaField", "NumberField", "RangeField", "DateField", "DatetimeField", "TimeField",

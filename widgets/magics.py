@@ -21,7 +21,9 @@ import argparse
 import re
 import shlex
 from typing import Any
+
 from bgkernel import Simulator
+
 from .app import InterviewApp
 from .timeline_view import timeline_view
 

@@ -15,12 +15,11 @@ from typing import Any, Callable
 
 import ipywidgets as W
 
-from bgkernel.language.markup import to_html
 from bgkernel.engine.screen import Screen
-
-from .fields import FieldWidget, _plain, widget_for
-from .fields import _UNSET
+from bgkernel.language.markup import to_html
 from bgkernel.library.files import ext_and_mimetype
+
+from .fields import _UNSET, FieldWidget, _plain, widget_for
 
 __all__ = ["ScreenView", "fill_targets", "COMMAND_TEXT"]
 

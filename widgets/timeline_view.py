@@ -9,8 +9,9 @@ import io
 from typing import Any
 
 import ipywidgets as W
-from bgkernel.runtime.session import Session
+
 from bgkernel.analysis import charts
+from bgkernel.runtime.session import Session
 
 __all__ = ["TimelineView", "timeline_view"]
 

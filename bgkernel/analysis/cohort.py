@@ -37,10 +37,10 @@ from ..errors import SessionError
 if TYPE_CHECKING:
     import pandas
 
-    from ..language.interview import Interview
     from ..engine.screen import Screen
-    from ..runtime.session import Session
+    from ..language.interview import Interview
     from ..runtime.host import Host
+    from ..runtime.session import Session
 
 __all__ = ["run_cohort", "answer_screens", "snapshot", "RESERVED", "OUTCOME_COLUMNS"]
 

@@ -26,8 +26,8 @@ from .task import MANAGERS, BackgroundResult, BackgroundTask
 from .worker import run_job
 
 if TYPE_CHECKING:
-    from ..runtime.session import Session
     from ..runtime.host import Host
+    from ..runtime.session import Session
 
 __all__ = ["TaskManager"]
 

@@ -31,6 +31,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
+
 from ..calendar.clock import worker_freeze
 
 __all__ = ["TaskSpec", "Report", "run_task", "failure_data", "LOG_FORMAT", "thread_capture",

@@ -18,8 +18,7 @@ from ..errors import DAError, InterviewError
 from ..language.interview import Interview, load_interview
 # dates before any freeze: a class defined under freezegun subclasses FakeDatetime, whose
 # isinstance() accepts every datetime
-from ..library import dates as _dates  # noqa: F401
-from ..library import namespace as library
+from ..library import dates as _dates, namespace as library  # noqa: F401
 from ..library.context import RunContext, UserInfo, parent_only, running
 from ..library.dastore import apply
 from ..library.functions import mark_task_as_performed
@@ -42,8 +41,8 @@ def _warm() -> None:
     forks (see pool.py) inherit these modules instead of importing them again."""
     library.builtins_dict()
     try:
-        import dateutil.parser  # noqa: F401
         import babel.dates  # noqa: F401
+        import dateutil.parser  # noqa: F401
     except ImportError:
         pass
 

@@ -36,14 +36,14 @@ import tempfile
 import warnings
 from typing import Any, Callable
 
-from ..library import context
+from ..background.pool_worker import _ROUTE_LOCK, thread_capture
+from ..background.worker import WorkerServices
 from ..calendar.clock import _REAL, _as_real
-from ..library.context import RunContext, UserInfo, running
 from ..engine.evaluation import Evaluation
 from ..errors import InterviewError
-from ..background.pool_worker import _ROUTE_LOCK, thread_capture
+from ..library import context
+from ..library.context import RunContext, UserInfo, running
 from ..runtime.store import dump_answers, load_answers
-from ..background.worker import WorkerServices
 from .outcome import describe as _describe, join_output as _join, response_text as _response_text
 
 __all__ = ["run_sessions", "fork_chunk", "ForkedChunk", "BATCH", "SILENCE_TIMEOUT"]

@@ -21,10 +21,10 @@ from .chunks import fork_chunk, run_sessions
 from .outcome import result as cron_result
 
 if TYPE_CHECKING:
-    from .runs import _Run
     from ..language.interview import Interview
-    from ..runtime.session import Session
     from ..runtime.host import Host
+    from ..runtime.session import Session
+    from .runs import _Run
 
 __all__ = ["Chunks", "fits", "PARALLEL", "PARALLEL_MIN", "ROUND_SESSIONS", "APPLY_SHARE"]
 

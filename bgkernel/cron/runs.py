@@ -22,23 +22,22 @@ import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import parallel as cron_parallel
-from .outcome import describe, join_output, response_text, result as run_result
-from ..calendar.clock import forward
-from ..library.context import UserInfo, running
+from ..background.pool_worker import thread_capture
+from ..calendar.clock import forward, real_monotonic
+from ..calendar.schedule import Schedule
 from ..engine.evaluation import Evaluation
 from ..engine.outcome import Result
 from ..errors import BgkernelError, InterviewError, SessionError
-from ..background.pool_worker import thread_capture
-from ..calendar.schedule import Schedule
-from ..runtime.store import load_answers
 from ..library import catalog as library
-from ..calendar.clock import real_monotonic
+from ..library.context import UserInfo, running
+from ..runtime.store import load_answers
+from . import parallel as cron_parallel
+from .outcome import describe, join_output, response_text, result as run_result
 
 if TYPE_CHECKING:
     from ..language.interview import Interview
-    from ..runtime.session import Session
     from ..runtime.host import Host
+    from ..runtime.session import Session
 
 __all__ = ["run_cron", "advance", "delete_inactive", "schedule_for", "cron_user", "CRON_USER",
            "OUTCOMES"]

@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import datatypes
-from ..language.blocks import QuestionBlock
 from ..errors import DAValidationError, SessionError
-from .screen import Button, Screen, ScreenField
-from .dependencies import after_changes, value_of
+from ..language.blocks import QuestionBlock
 from ..library.collections_dict import DADict
 from ..library.collections_list import DAList
 from ..library.files import DAFile, DAFileList
+from . import datatypes
+from .dependencies import after_changes, value_of
 from .evaluating import substitute
+from .screen import Button, Screen, ScreenField
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation

@@ -5,11 +5,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..language.blocks import Choice, Field, QuestionBlock, ReviewItem
-from .screen import Button, Option, ReviewLine, Screen, ScreenField
-from ..language.templates import Expr, Text
-from .evaluating import substitute
-from . import documents
 from ..language.questions import fields_from_code
+from ..language.templates import Expr, Text
+from . import documents
+from .evaluating import substitute
+from .screen import Button, Option, ReviewLine, Screen, ScreenField
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..library import namespace as library
 from ..language.blocks import AttachmentBlock, Block, DataBlock, TemplateBlock
-from .evaluating import data_value, render_data, substitute
-from ..library.tables import DATable
-from ..library.data_objects import objects_from_data, objects_from_structure
-from . import documents
+from ..library import namespace as library
 from ..library.collections_dict import DADict
 from ..library.collections_list import DAList
+from ..library.data_objects import objects_from_data, objects_from_structure
+from ..library.tables import DATable
+from . import documents
+from .evaluating import data_value, render_data, substitute
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation

@@ -11,9 +11,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..language.blocks import Attachment, QuestionBlock
-from .screen import Document
-from ..library.files import DAFile, DAFileCollection
 from ..language.markup import document_html, document_text
+from ..library.files import DAFile, DAFileCollection
+from .screen import Document
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation

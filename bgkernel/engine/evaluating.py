@@ -11,8 +11,8 @@ from ..language.assignments import variants
 from ..language.blocks import CodeBlock
 from ..language.interview import Interview
 from ..language.packages import package_of
-from ..library.data_objects import describes_object
 from ..language.templates import MAKO_MARKER, Text
+from ..library.data_objects import describes_object
 
 __all__ = ["local_module", "import_modules", "is_initial", "literal", "substitute", "names_for", "data_value",
            "render_data", "source_line"]

@@ -11,26 +11,25 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from ..library.catalog import process_action
-from ..library.namespace import install as install_library
+from ..errors import (CircularityError, CodeError, DAAttributeError, DAIndexError, ForcedNameError,
+                      InterviewError, MissingVariableError, ReRunSignal, Signal, missing_name)
 from ..language.assignments import variants
 from ..language.blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, ObjectsBlock,
                                QuestionBlock, TemplateBlock)
-from ..library.context import RunContext
-from ..errors import (CircularityError, CodeError, DAAttributeError, DAIndexError, ForcedNameError,
-                      InterviewError, MissingVariableError, ReRunSignal, Signal, missing_name)
 from ..language.interview import Interview
-from ..library.objects import new_local
-from .evaluating import import_modules, is_initial, literal, names_for, substitute
+from ..library.catalog import process_action
+from ..library.catchall import DACatchAll
+from ..library.context import RunContext
+from ..library.namespace import install as install_library
 from ..library.navigation import install
+from ..library.objects import new_local
 from ..library.saving import LOCALS
+from .asking import build_question, without_choices
+from .defining import assign_unchosen, define_direct
+from .evaluating import import_modules, is_initial, literal, names_for, substitute
 from .guard import Guard, runtime_error
 from .outcome import (NO_ENDPOINT, Asked, InterviewRuntimeError, NoEndpointError, Result, Seek,
                       Stop, signal_result)
-from ..library.catchall import DACatchAll
-from .defining import define_direct
-from .asking import build_question, without_choices
-from .defining import assign_unchosen
 
 __all__ = ["Evaluation", "ITERATORS"]
 

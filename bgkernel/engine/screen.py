@@ -4,6 +4,7 @@ from __future__ import annotations
 import html as _html
 from dataclasses import dataclass, field, replace
 from typing import Any
+
 from ..language.markup import to_html
 
 __all__ = ["Screen", "ScreenField", "Button", "Option", "Document", "ReviewLine"]

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import functools
-
 import hashlib
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .blocks import Block, CodeBlock, QuestionBlock, SettingsBlock
 from ..errors import BlockError, InterviewError, InterviewWarning
+from .blocks import Block, CodeBlock, QuestionBlock, SettingsBlock
 from .packages import package_file, split_reference
 from .reader import read_block
 from .reading import SETTINGS

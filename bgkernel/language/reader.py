@@ -14,10 +14,10 @@ from ..errors import BlockError, InterviewWarning
 from .assignments import assigned_names, canonical
 from .blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, ObjectsBlock, ObjectSpec,
                      SettingsBlock, TemplateBlock)
+from .questions import read_attachments, read_question
 from .reading import (COMMANDS, DIRECTIVES, KNOWN_KEYS, SETTINGS, Reading, as_list, names_of,
                       with_defines)
 from .source import RawBlock
-from .questions import read_attachments, read_question
 from .templates import Expr
 
 __all__ = ["read_block", "KNOWN_KEYS", "COMMANDS"]

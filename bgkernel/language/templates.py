@@ -9,12 +9,11 @@
 """
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import ast
 import builtins
 import functools
+import re
+from typing import Any
 
 from mako.exceptions import CompileException, SyntaxException
 from mako.runtime import CallerStack, Context, _render_context, capture

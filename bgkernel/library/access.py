@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from typing import Any
+
 from .dates import as_datetime
 
 __all__ = ["last_access_time", "ANONYMOUS"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import (BackgroundResponseActionSignal, BackgroundResponseSignal, DAError)
+from ..errors import BackgroundResponseActionSignal, BackgroundResponseSignal, DAError
 from .context import current, services
 
 __all__ = [

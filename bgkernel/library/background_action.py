@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DAError
-from .context import current_or_none
 from .background import background_action
+from .context import current_or_none
 from .functions import command, set_save_status
 from .objects import DAObject
 

@@ -1,18 +1,17 @@
 """The names every interview sees (docassemble's ``from docassemble.base.util import *``)."""
 from __future__ import annotations
 
-from typing import Any
-
 import json
 import re
 from itertools import chain
+from typing import Any
 
 from ..errors import DAError, DAValidationError
 from ..language.templates import Text
-from . import (background, catchall, collections_dict, collections_list, collections_set,
-               dastore, dates, encoding, finance, functions, geography, global_objects,
-               lazytemplate, logic, objects, people, phone, roles, selections, server, text,
-               unavailable, urls, web, words)
+from . import (background, catchall, collections_dict, collections_list, collections_set, dastore,
+               dates, encoding, finance, functions, geography, global_objects, lazytemplate, logic,
+               objects, people, phone, roles, selections, server, text, unavailable, urls, web,
+               words)
 from .background_action import BackgroundAction
 from .context import current
 from .email_objects import DAEmail, DAEmailRecipient, DAEmailRecipientList

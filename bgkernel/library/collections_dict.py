@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import DAIndexError
-from .objects import _INTERNAL_FILES, DAEmpty, DAObject, _gathers, _split_type, set_gathering_mode
 from .collections_list import DAList
 from .gathering import _Gatherer
+from .objects import _INTERNAL_FILES, DAEmpty, DAObject, _gathers, _split_type, set_gathering_mode
 
 __all__ = ["DADict", "DAOrderedDict"]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..errors import DAError, DAIndexError
 from .collections_set import DASet
-from .gathering import _Gatherer, _complex_getattr, _complex_hasattr
+from .gathering import _complex_getattr, _complex_hasattr, _Gatherer
 from .objects import _INTERNAL_FILES, DAEmpty, DAObject, _gathers, _split_type, set_gathering_mode
 
 __all__ = ["DAList"]

@@ -33,15 +33,15 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from ..language.packages import namespace_dirs
+from . import catalog as library, grammar, words
+from .catalog import STDLIB_NAMES
 from .collections_list import DAList
+from .functions import comma_and_list
+from .object_files import LATE_NAMES
 from .objects import DAObject
 from .people import Individual
-from .functions import comma_and_list
-from . import grammar, words, catalog as library
-from .catalog import STDLIB_NAMES
-from .object_files import LATE_NAMES
 from .urls import mmdc
-from ..language.packages import namespace_dirs
 
 __all__ = ["install", "uninstall", "STDLIB_NAMES", "PartyList", "Court", "Case", "Document",
            "LegalFiling"]

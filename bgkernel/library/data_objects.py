@@ -13,11 +13,11 @@ import importlib
 from typing import Any
 
 from ..errors import DAError
+from . import catalog as library
 from .collections_dict import DADict
 from .collections_list import DAList
 from .collections_set import DASet
 from .objects import DAObject
-from . import catalog as library
 
 __all__ = ["objects_from_data", "objects_from_structure", "describes_object", "name_tree", "ungather"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .context import current_or_none
 from .collections_list import DAList
+from .context import current_or_none
 from .objects import DAObject
 
 __all__ = ["DAEmail", "DAEmailRecipient", "DAEmailRecipientList"]

@@ -16,9 +16,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .context import files_dir
 from ..errors import DAError
 from .collections_list import DAList
+from .context import files_dir
 from .objects import _INTERNAL_FILES, DAObject
 
 __all__ = ["DAFile", "DAFileList", "DAFileCollection", "DAStaticFile", "file_path",

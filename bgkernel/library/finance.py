@@ -13,7 +13,7 @@ from typing import Any
 from .collections_dict import DADict
 from .collections_list import DAList
 from .objects import _INTERNAL_FILES
-from .people import Address, Individual, Person, PeriodicValue, Value
+from .people import Address, Individual, PeriodicValue, Person, Value
 
 _INTERNAL_FILES.add(__file__)
 

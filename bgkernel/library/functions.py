@@ -9,13 +9,12 @@ import json
 import logging
 from typing import Any
 
-from .context import current, services
-from .saving import picklable_answers
 from ..errors import (CommandSignal, DAError, DAValidationError, ForcedNameError, MessageSignal,
                       ResponseSignal)
 from .access import last_access_time as _last
-from .dates import current_datetime
-from .dates import as_datetime
+from .context import current, services
+from .dates import as_datetime, current_datetime
+from .saving import picklable_answers
 
 __all__ = [
     "process_action", "url_action", "action_argument", "action_arguments", "command",

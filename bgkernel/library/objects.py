@@ -27,8 +27,8 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .context import current
 from ..errors import DAAttributeError, missing_name
+from .context import current
 from .grammar import ObjectWords
 
 __all__ = ["DAObject", "DAObjectPlusParameters", "DAEmpty"]

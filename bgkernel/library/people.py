@@ -5,9 +5,9 @@ import re
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from .dates import as_datetime, current_datetime
 from .grammar import IndividualWords, PersonWords
 from .objects import _INTERNAL_FILES, DAObject
-from .dates import as_datetime, current_datetime
 
 __all__ = ["Name", "IndividualName", "Person", "Individual", "Address", "City", "Thing", "Value",
            "PeriodicValue", "DALink", "LatitudeLongitude", "Event"]

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..language.templates import Expr
 from .context import current
 from .objects import DAObject
-from ..language.templates import Expr
 
 __all__ = ["DATable"]
 

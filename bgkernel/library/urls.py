@@ -27,12 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from .context import current, default_timezone
 from ..errors import DAError
-from .words import ensure_definition
-from .functions import url_action
+from .context import current, default_timezone
+from .functions import undefine, url_action, value
 from .geography import get_country as configured_country
-from .functions import undefine, value
+from .words import ensure_definition
 
 __all__ = [
     "url_of", "interview_url", "interview_url_action", "interview_url_as_qr",

@@ -40,14 +40,14 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
+from ..errors import DAError
 from ..library.context import RunContext, UserInfo, parent_only, running
 from ..library.email_objects import DAEmail
-from .received import build_email
-from ..errors import DAError
+from ..runtime.store import transaction
 from .compose import compose_message, to_addresses
 from .parse import ParsedEmail, envelope_recipients, parse_message
+from .received import build_email
 from .smtp import SMTPReceiver
-from ..runtime.store import transaction
 
 if TYPE_CHECKING:
     from ..runtime.host import Host

@@ -22,11 +22,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from .outbox import MailError, Outbox, SMTPSettings
-from .compose import load_attachment
-from ..library.functions import mark_task_as_performed
 from ..language.markup import to_html, to_text
 from ..library.files import DAFileCollection, DAFileList
+from ..library.functions import mark_task_as_performed
+from .compose import load_attachment
+from .outbox import MailError, Outbox, SMTPSettings
 
 if TYPE_CHECKING:
     from ..library.context import RunContext

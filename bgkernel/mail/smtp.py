@@ -17,7 +17,6 @@ import socket
 import threading
 from typing import Any, Awaitable, Callable, Iterable
 
-
 __all__ = ["SMTPReceiver", "deliver_smtp", "REFUSED_REPLY"]
 
 REFUSED_REPLY = "550 5.1.1 Mailbox unavailable"

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..engine.form_encoding import form_items
-from ..errors import InterviewError
-from .store import load_answers
-from ..language.markup import to_html
 from ..engine.screen import Option
+from ..errors import InterviewError
+from ..language.markup import to_html
+from .store import load_answers
 
 if TYPE_CHECKING:
     from ..engine.outcome import Result

@@ -11,9 +11,10 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
+from ..calendar.clock import real_monotonic as _clock  # noqa: E402 -- freezegun-proof
+
 __all__ = ["SessionLocks"]
 
-from ..calendar.clock import real_monotonic as _clock  # noqa: E402 -- freezegun-proof
 
 
 class _Entry:

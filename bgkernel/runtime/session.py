@@ -6,17 +6,16 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..engine.answers import Submission, apply_submission, plan_answer, plan_press
-from ..library.context import RunContext, UserInfo, running
 from ..engine.evaluation import Evaluation
 from ..engine.outcome import Result
+from ..engine.screen import Button, Screen
 from ..errors import SessionError
 from ..language.interview import Interview
-from ..engine.screen import Button, Screen
-from .store import load_answers
-from ..library.saving import picklable_answers
 from ..library import namespace as library
-from .checkin import run_checkin
-from .checkin import apply_to_screen
+from ..library.context import RunContext, UserInfo, running
+from ..library.saving import picklable_answers
+from .checkin import apply_to_screen, run_checkin
+from .store import load_answers
 
 if TYPE_CHECKING:
     from .host import Host
