@@ -226,3 +226,15 @@ def test_ask_object_type_recipients_and_a_list_a_code_block_refills(sim):
         "Besides apple pie, anything else?"
     screen = s.answer(**{"things.there_is_another": False})
     assert screen.question == "City Address,\n1 (a@example.com), apple pie"
+
+
+def test_an_answer_to_an_attribute_makes_the_object_an_objects_block_defines(sim):
+    """docassemble makes ``thing`` (from a non-mandatory ``objects`` block) before it sets the
+    answer to ``thing.name``; so does bgkernel (found in a real package's interview)."""
+    s = sim.start(sim.load("objects:\n  - thing: DAObject\n  - pets: DAList.using(object_type=Thing)\n"
+                           "---\nmandatory: True\nquestion: Name?\nfields:\n  - Name: thing.name\n"
+                           "  - Pet: pets[0].name.text\n---\nmandatory: True\n"
+                           "question: Done ${ thing.name } ${ pets[0] }\n"))
+    screen = s.answer({"thing.name": "Rex", "pets[0].name.text": "Tom"})
+    assert screen.question == "Done Rex Tom"
+    assert type(s.get("thing")).__name__ == "DAObject"

@@ -338,6 +338,7 @@ def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str
             for key, checked in val[1].items():
                 obj[key] = checked
             val = obj
+        ev.ensure_parents(var)
         ev._assign(var, val)
     validators = {f.variable: f.validate for f in block.fields if f.validate is not None}
     if validators:
