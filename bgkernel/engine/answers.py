@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DAValidationError, SessionError
-from ..language.blocks import QuestionBlock
+from ..language.assignments import parents_of
+from ..language.blocks import ObjectsBlock, QuestionBlock
 from ..library.collections_dict import DADict
 from ..library.collections_list import DAList
 from ..library.files import DAFile, DAFileList
@@ -312,6 +313,22 @@ def _live(chosen: Any, ns: dict) -> Any:
     return found if type(found) is type(chosen) else chosen
 
 
+def make_parents(ev: "Evaluation", name: str) -> None:
+    """Before an answer to ``thing.name`` is set: make the objects it hangs on (``thing``)
+    that an ``objects`` block defines and that do not exist yet, as docassemble does."""
+    for prefix in parents_of(name):
+        if ev.defined(prefix):
+            continue
+        for block, iterators in ev.candidates(prefix):
+            if not isinstance(block, ObjectsBlock):
+                continue
+            spec = next((s for s in block.objects
+                         if substitute(s.variable, iterators, ev.ns) == prefix), None)
+            if spec is not None:
+                ev._make_object(spec, iterators)
+                break
+
+
 def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, str],
                      sub: Submission) -> None:
     """Set the variables (validation code and ``validate`` run first)."""
@@ -338,7 +355,7 @@ def apply_submission(ev: "Evaluation", block: QuestionBlock, iterators: dict[str
             for key, checked in val[1].items():
                 obj[key] = checked
             val = obj
-        ev.ensure_parents(var)
+        make_parents(ev, var)
         ev._assign(var, val)
     validators = {f.variable: f.validate for f in block.fields if f.validate is not None}
     if validators:

@@ -408,22 +408,6 @@ class Evaluation:
             self.set_iterators(iterators)
             define_direct(self, block, iterators)
 
-    def ensure_parents(self, name: str) -> None:
-        """Before an answer to ``thing.name`` is set: make the objects it hangs on (``thing``)
-        that an ``objects`` block defines and that do not exist yet, as docassemble does."""
-        for prefix in _parents(name):
-            if self.defined(prefix):
-                continue
-            for block, iterators in self.candidates(prefix):
-                if isinstance(block, ObjectsBlock):
-                    spec = next((s for s in block.objects if s.variable == prefix), None)
-                    if spec is None:
-                        spec = next((s for s in block.objects if
-                                     substitute(s.variable, iterators, self.ns) == prefix), None)
-                    if spec is not None:
-                        self._make_object(spec, iterators)
-                        break
-
     def _assign(self, name: str, value: Any) -> None:
         self.ns["__bgk_value"] = value
         try:
@@ -506,18 +490,3 @@ _MISSING = object()
 
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
-
-
-def _parents(name: str) -> list[str]:
-    """``a``, ``a.b`` for ``a.b.c`` (and ``a`` for ``a[0].c``): the objects ``name`` hangs on."""
-    out, depth = [], 0
-    for index, char in enumerate(name):
-        if char == "[":
-            depth += 1
-            if depth == 1 and index:
-                out.append(name[:index])
-        elif char == "]":
-            depth -= 1
-        elif char == "." and depth == 0:
-            out.append(name[:index])
-    return list(dict.fromkeys(out))

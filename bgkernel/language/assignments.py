@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["assigned_names", "canonical", "variants", "GENERIC_ITERATORS"]
+__all__ = ["assigned_names", "canonical", "variants", "parents_of", "GENERIC_ITERATORS"]
 
 GENERIC_ITERATORS = ("i", "j", "k", "l", "m", "n")
 
@@ -171,3 +171,18 @@ def variants(name: str) -> list[tuple[str, str | None, dict[str, str]]]:
     results.sort(key=key)
     generic.sort(key=key)
     return results + generic
+
+
+def parents_of(name: str) -> list[str]:
+    """``a``, ``a.b`` for ``a.b.c`` (and ``a`` for ``a[0].c``): the objects ``name`` hangs on."""
+    out, depth = [], 0
+    for index, char in enumerate(name):
+        if char == "[":
+            depth += 1
+            if depth == 1 and index:
+                out.append(name[:index])
+        elif char == "]":
+            depth -= 1
+        elif char == "." and depth == 0:
+            out.append(name[:index])
+    return list(dict.fromkeys(out))
