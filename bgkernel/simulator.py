@@ -177,7 +177,7 @@ class Simulator:
         ``url_args``: the query of the first page's URL, as the interview's ``url_args``."""
         if isinstance(interview, str):
             interview = self.load(interview)
-        info = self._registered(make_user(user))
+        info = self._registered(make_user(user), explicit=isinstance(user, dict) and "roles" in user)
         session_id = secrets.token_hex(8)
         now = self.clock.now()
         internal = {"starttime": now.astimezone(_dt.timezone.utc).replace(tzinfo=None),
@@ -222,13 +222,17 @@ class Simulator:
     def join(self, session_id: str, user: Any = None) -> Session:
         """Another user's view of an existing session (a ``multi_user`` interview)."""
         base = self.session(session_id)
-        return Session(self, session_id, base.interview, self._registered(make_user(user)))
+        explicit = isinstance(user, dict) and "roles" in user
+        return Session(self, session_id, base.interview, self._registered(make_user(user), explicit))
 
-    def _registered(self, info: UserInfo) -> UserInfo:
-        """A logged-in user as the simulator's users know them (registered on first sight)."""
+    def _registered(self, info: UserInfo, explicit: bool = False) -> UserInfo:
+        """A logged-in user as the simulator's users know them (registered on first sight);
+        roles given explicitly become the user's privileges."""
         if not info.logged_in or not info.email:
             return info
         known = self.users.get(email=info.email)
+        if known is not None and explicit:
+            known = self.users.update(known["id"], None, privileges=list(info.roles) or ["user"])
         if known is None:
             self.users.ensure(info.email, tuple(info.roles) or ("user",), first_name=info.first_name,
                               last_name=info.last_name)

@@ -193,3 +193,12 @@ code: |
     s.wait(timeout=30)
     task = s.tasks[0]
     assert task.failed() and "call it from a response action" in task.result().error_message
+
+
+def test_roles_given_at_start_become_the_users_privileges(sim):
+    interview = sim.load("mandatory: True\nquestion: Hi\n")
+    assert sim.start(interview, user="zed@example.com").user.roles == ("user",)
+    assert sim.start(interview, user={"email": "zed@example.com", "roles": ["admin"]}).user.roles \
+        == ("admin",)
+    again = sim.start(interview, user="zed@example.com")           # the stored user, now an admin
+    assert again.user.roles == ("admin",) and sim.users.info(email="zed@example.com")["privileges"] == ["admin"]

@@ -195,7 +195,7 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if module.__name__ == "us.states":
             _fill_us_states(module)
         elif module.__name__ == "us":
-            module.__dict__["states"] = importlib.import_module("us.states")
+            module.__dict__["__getattr__"] = _us_attribute     # us.states loads on first use
         elif module.__name__ == "docassemble.base.mermaid":
             module.__dict__.update(mmdc=mmdc, __all__=["mmdc"])
         elif module.__name__ in _MODULES:
@@ -214,6 +214,12 @@ class State:
 
     def __str__(self) -> str:
         return self.name
+
+
+def _us_attribute(name: str) -> Any:
+    if name == "states":
+        return importlib.import_module("us.states")
+    raise AttributeError(f"module 'us' has no attribute {name!r}")
 
 
 def _fill_us_states(module: ModuleType) -> None:
