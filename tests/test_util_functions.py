@@ -170,3 +170,53 @@ result = [selections(fruit, exclude=fruit[2], default=[fruit[1]]),
         [{"ZnJ1aXRbMF0": "apple", "default": False}, {"ZnJ1aXRbMV0": "pear", "default": True}],
         "[REDACTION_WORD Top][REDACTION_SPACE][REDACTION_WORD secret]",
         "[REDACTION_WORD a][NEWLINE][REDACTION_WORD b]"]
+
+
+def _follow(session, link: str):
+    """Run the action of a url_action()/url_ask() link, as clicking it would."""
+    import base64
+    payload = json.loads(base64.urlsafe_b64decode(link.split("?action=", 1)[1]))
+    return session.action(payload["action"], **payload["arguments"])
+
+
+URL_ASK = """
+mandatory: True
+question: Summary
+subquestion: ${ first } ${ second } = ${ total }
+---
+question: First?
+fields:
+  - First: first
+    datatype: integer
+---
+question: Second?
+fields:
+  - Second: second
+    datatype: integer
+---
+code: |
+  total = first + second
+---
+event: show_link
+code: |
+  link = url_ask(['first', {'set': [{'second': 10}]}, {'recompute': ['total']}])
+"""
+
+
+def test_url_ask_asks_again_then_runs_its_commands_in_order(sim):
+    s = start(sim, URL_ASK)
+    s.answer(first=1)
+    assert s.answer(second=2).subquestion == "1 2 = 3"
+    s.action("show_link")
+    link = s.get("link")
+    assert "?action=" in link
+    screen = _follow(s, link)
+    assert screen.question == "First?"                 # asked again, though defined
+    screen = s.answer(first=5)
+    assert screen.subquestion == "5 10 = 15"           # total recomputed, second set to 10
+
+
+def test_url_ask_refuses_generic_names(sim):
+    s = run(sim, "result = url_ask(['x.name'])")
+    with pytest.raises(bgkernel.InterviewError, match="generic object"):
+        s.screen  # noqa: B018

@@ -60,19 +60,11 @@ UTIL_1_10_5 = (
     'year_of', 'yesno', 'zip_file'
 )
 
-#: Not there yet (see the real-world-interviews issue): each must be taken off when it lands.
-NOT_YET = {"DABreadCrumbs", "RelationshipTree", "url_ask"}
-
 
 def test_the_list_is_docassemble_1_10_5s():
     assert len(UTIL_1_10_5) == len(set(UTIL_1_10_5)) == 260
 
 
-@pytest.mark.parametrize("name", sorted(set(UTIL_1_10_5) - NOT_YET))
+@pytest.mark.parametrize("name", sorted(UTIL_1_10_5))
 def test_the_name_is_in_every_interview_namespace(name):
     assert name in namespace.builtins_dict()
-
-
-def test_the_names_not_there_yet_are_still_missing():
-    # fails once one lands, so that NOT_YET shrinks with the work
-    assert [n for n in sorted(NOT_YET) if n in namespace.builtins_dict()] == []

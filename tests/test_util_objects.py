@@ -164,3 +164,37 @@ def test_names_that_need_a_service_say_which(sim, code, words):
     s = start(sim, f"mandatory: True\ncode: |\n  thing = {code}\n---\nmandatory: True\nquestion: No\n")
     with pytest.raises(bgkernel.InterviewError, match=words):
         s.screen  # noqa: B018
+
+
+def test_relationship_tree(sim):
+    s = start(sim, """
+objects:
+  - tree: RelationshipTree
+---
+mandatory: True
+code: |
+  ann = tree.new(name='Ann')
+  bob = tree.new(name='Bob')
+  cy = tree.new(name='Cy')
+  first = tree.add_relationship_dir(parent=ann, child=cy, relationship_type='parent')
+  again = tree.add_relationship_dir(parent=ann, child=cy, relationship_type='parent')
+  tree.add_relationship_dir(parent=bob, child=cy, relationship_type='parent')
+  tree.add_relationship_peer(ann, bob, relationship_type='spouse')
+  result = [first is again, len(tree.relationships_dir),
+            [r.parent.name for r in tree.query_dir(child=cy)],
+            [r.relationship_type for r in tree.query_peer(involves=[ann, bob])],
+            len(list(tree.query_dir(tree._and(involves=ann, relationship_type='parent')))),
+            len(list(tree.query_dir(lambda r: r.parent is bob)))]
+---
+mandatory: True
+question: Done
+""")
+    assert s.screen.question == "Done", s.last_error
+    assert s.get("result") == [True, 2, ["Ann", "Bob"], ["spouse"], 1, 1]
+
+
+def test_breadcrumbs_are_empty_without_labelled_actions(sim):
+    s = start(sim, "mandatory: True\ncode: |\n  crumbs = DABreadCrumbs('crumbs')\n"
+                   "  shown = crumbs.show()\n  trail = crumbs.get_crumbs()\n---\n"
+                   "mandatory: True\nquestion: Done\n")
+    assert (s.get("shown"), s.get("trail")) == ("", [])

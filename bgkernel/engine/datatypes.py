@@ -4,9 +4,8 @@ An answer is a Python value (``5``, ``date(2024, 1, 5)``, ``True``, a list of ch
 options) or the raw string a browser posts (``"5"``, ``"2024-01-05"``, ``"True"``).
 ``convert`` runs the checks the browser would run first (the jQuery Validate rules of
 docassemble's standardformatter), then the server's conversion (views.py ``index()``),
-and raises ``FieldError`` with docassemble's message at the first failure.
-``form_encode``/``form_items`` go the other way, to the raw strings of a check-in
-(SEMANTICS §8.3).  dateutil, babel, html.parser and zoneinfo load on first use.
+and raises ``FieldError`` with docassemble's message at the first failure
+(``form_encoding`` goes the other way).  dateutil, babel and zoneinfo load on first use.
 """
 from __future__ import annotations
 
@@ -15,9 +14,9 @@ import math
 import re
 from typing import Any, Iterable, Mapping
 
-from ..language.datatype_names import (CHECKBOX_INPUTS, DATES, FILES, FREE_INPUTS, GROUPS, NEGATIVE,
-                                       NUMBERS, SELECT_ONE, THREESTATE, YESNO, default_required,
-                                       normalize_datatype)
+from ..language.datatype_names import (CHECKBOX_INPUTS, DATES, FILES, FREE_INPUTS, GROUPS,
+                                       NEGATIVE, NUMBERS, SELECT_ONE, THREESTATE, YESNO,
+                                       default_required, normalize_datatype)
 
 __all__ = ["FieldError", "MESSAGES", "normalize_datatype", "default_required", "convert",
            "checkbox_value", "convert_checkboxes", "NONE_OF_THE_ABOVE", "ALL_OF_THE_ABOVE"]
@@ -214,6 +213,8 @@ def _number(value, dt, required, minimum, maximum, step, messages):
 _ISO_DATETIME = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*\Z")
 _ISO_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*\Z")
 _ZONES: dict[str, Any] = {}
+
+
 def _zone(timezone):
     if not isinstance(timezone, str):
         return timezone
@@ -221,13 +222,6 @@ def _zone(timezone):
         from zoneinfo import ZoneInfo
         _ZONES[timezone] = ZoneInfo(timezone)
     return _ZONES[timezone]
-
-
-def _datetime_class() -> type:
-    """DADateTime, imported on first use: the dates library loads babel and dateutil, which a
-    widget or a text field's check does not need."""
-    from ..library.dates import DADateTime  # heavy (babel, dateutil): on first date only
-    return DADateTime
 
 
 def _parse_when(value, kind: str):
@@ -301,8 +295,10 @@ def _when(value, dt, required, minimum, maximum, timezone, messages, locale):
         _check_when_limits(parsed, kind, minimum, maximum, zone, messages, locale)
     if kind == "time":
         return parsed
-    return _datetime_class()(parsed.year, parsed.month, parsed.day, parsed.hour, parsed.minute,
-                             parsed.second, parsed.microsecond, tzinfo=zone)
+    # on first use: the dates library loads babel and dateutil, which a text field does not need
+    from ..library.dates import DADateTime  # noqa: PLC0415
+    return DADateTime(parsed.year, parsed.month, parsed.day, parsed.hour, parsed.minute,
+                      parsed.second, parsed.microsecond, tzinfo=zone)
 
 
 # --- choices and yes/no -----------------------------------------------------------------

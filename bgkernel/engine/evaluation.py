@@ -20,6 +20,7 @@ from ..language.interview import Interview
 from ..library.catalog import process_action
 from ..library.catchall import DACatchAll
 from ..library.context import RunContext
+from ..library.functions import run_stack_commands
 from ..library.namespace import install as install_library
 from ..library.navigation import install
 from ..library.objects import new_local
@@ -154,7 +155,9 @@ class Evaluation:
         if pending_action and not self.interview.calls_process_action:
             process_action()
         elif not self.interview.calls_process_action and self.internal["event_stack"] and not self.ctx.checkin:
-            raise ForcedNameError(self.internal["event_stack"][0])
+            run_stack_commands(self.internal)
+            if self.internal["event_stack"]:
+                raise ForcedNameError(self.internal["event_stack"][0])
         gather = self.internal.get("gather")
         while gather:                         # force_gather(): sought until defined
             if not self.defined(gather[0]):
@@ -202,6 +205,10 @@ class Evaluation:
     def _forced(self, signal: ForcedNameError) -> Any:
         names = signal.names
         name = names[0] if names else ""
+        if name == "_da_force_ask":            # url_ask(): its steps go on the event stack
+            steps = list(self.ctx.arguments.get("variables") or [])
+            self.internal["event_stack"][0:0] = steps
+            return CONTINUE
         if name.startswith("_da_"):
             return CONTINUE
         return self.askfor(name, forced=True)

@@ -8,10 +8,10 @@ from typing import Any
 
 from ..errors import DAError, DAValidationError
 from ..language.templates import Text
-from . import (background, catchall, collections_dict, collections_list, collections_set, dastore,
-               dates, encoding, finance, functions, geography, global_objects, lazytemplate, logic,
-               objects, people, phone, roles, selections, server, text, unavailable, urls, web,
-               words)
+from . import (background, breadcrumbs, catchall, collections_dict, collections_list,
+               collections_set, dastore, dates, encoding, finance, functions, geography,
+               global_objects, lazytemplate, logic, objects, people, phone, relationships, roles,
+               selections, server, text, unavailable, urls, web, words)
 from .background_action import BackgroundAction
 from .context import current
 from .email_objects import DAEmail, DAEmailRecipient, DAEmailRecipientList
@@ -38,7 +38,8 @@ def names() -> dict[str, Any]:
     for module in (objects, collections_list, collections_dict, collections_set, people,
                    lazytemplate, finance, catchall, dastore, dates, geography, words, text, urls,
                    phone, encoding, logic, server, global_objects, roles, unavailable, web,
-                   selections, background, functions):                                            # the last one wins
+                   selections, relationships, breadcrumbs, background,
+                   functions):                                            # the last one wins
         for name in getattr(module, "__all__", ()):
             table[name] = getattr(module, name)
     table["DAError"] = DAError

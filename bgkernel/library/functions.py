@@ -27,7 +27,7 @@ __all__ = [
     "times_task_performed", "set_task_counter", "send_email", "interview_email", "get_emails",
     "last_access_time", "last_access_delta", "last_access_days", "last_access_hours",
     "last_access_minutes", "start_time", "returning_user", "get_uid", "current_context",
-    "all_variables",
+    "all_variables", "invalidate",
 ]
 
 logger = logging.getLogger("bgkernel.language.interview")
@@ -57,7 +57,9 @@ def process_action() -> None:
         raise ForcedNameError(action)
     stack = _internal().get("event_stack")
     if stack and not ctx.checkin:
-        raise ForcedNameError(stack[0])
+        run_stack_commands(_internal())
+        if stack:
+            raise ForcedNameError(stack[0])
 
 
 def url_action(action: str, **kwargs: Any) -> str:
@@ -226,6 +228,19 @@ def undefine(*names: str) -> None:
             exec(f"del {name}", ns)  # noqa: S102
         except Exception:  # noqa: BLE001 -- already undefined
             pass
+
+
+def invalidate(*pargs: Any) -> None:
+    """Undefine the variables, keeping each value as the default when it is asked again."""
+    ns = current().namespace or {}
+    dirty = _internal().setdefault("dirty", {})
+    names = [str(n) for p in pargs for n in (p if isinstance(p, (list, tuple)) else [p])]
+    for name in names:
+        try:
+            dirty[name] = eval(name, ns)  # noqa: S307 -- a variable name
+        except Exception:  # noqa: BLE001 -- undefined already: nothing to keep
+            continue
+    undefine(*names)
 
 
 def define(name: str, val: Any) -> None:
@@ -462,3 +477,23 @@ def returning_user(minutes: float | None = None, hours: float | None = None,
         if limit is not None and seconds > limit * unit:
             return True
     return seconds > 6 * 3600
+
+
+def run_stack_commands(internal: dict) -> None:
+    """The commands at the head of the event stack that ``url_ask`` put there, run in turn:
+    set, undefine, invalidate, compute (seek again), or another action to follow up with."""
+    stack = internal.setdefault("event_stack", [])
+    while stack and isinstance(stack[0], dict):
+        command = stack.pop(0)
+        action, names = command.get("action"), command.get("arguments", {}).get("variables", [])
+        if action == "_da_set":
+            for name, val in names:
+                define(name, val)
+        elif action == "_da_undefine":
+            undefine(*names)
+        elif action == "_da_invalidate":
+            invalidate(*names)
+        elif action == "_da_compute":
+            stack[0:0] = [n for n in names if n not in stack]
+        elif isinstance(action, str):
+            stack.insert(0, action)

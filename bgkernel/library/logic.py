@@ -9,11 +9,12 @@ from typing import Any
 
 from ..errors import DAError, ReRunSignal
 from .context import current
-from .functions import undefine, value
+from .functions import url_action, value
 from .words import ensure_definition
 
-__all__ = ["re_run_logic", "forget_result_of", "force_gather", "invalidate", "showif",
-           "set_status", "get_status", "explain", "clear_explanations", "logic_explanation"]
+__all__ = ["re_run_logic", "forget_result_of", "force_gather", "showif",
+           "set_status", "get_status", "explain", "clear_explanations", "logic_explanation",
+           "url_ask"]
 
 
 _VARIABLE = re.compile(r"^[A-Za-z_][\w.]*(\[[^\]]+\][\w.]*)*$")
@@ -66,18 +67,6 @@ def force_gather(*pargs: Any, forget_prior: bool = False, evaluate: bool = False
         raise ReRunSignal()
 
 
-def invalidate(*pargs: Any) -> None:
-    """Undefine the variables, keeping each value as the default when it is asked again."""
-    ns = current().namespace or {}
-    dirty = _internal().setdefault("dirty", {})
-    for name in _names(pargs):
-        try:
-            dirty[name] = eval(name, ns)  # noqa: S307 -- a variable name
-        except Exception:  # noqa: BLE001 -- undefined already: nothing to keep
-            continue
-    undefine(*_names(pargs))
-
-
 def showif(var: str, condition: Any, alternative: Any = "") -> Any:
     """The value of ``var`` when ``condition`` is true (it is only sought then), else
     ``alternative``."""
@@ -115,3 +104,59 @@ def clear_explanations(category: str = "default") -> None:
 def logic_explanation(category: str = "default") -> list[str]:
     return list((current().namespace or {}).get("_internal", {}).get("explanations", {})
                 .get(category, []))
+
+
+# --- url_ask: a link that asks variables again, with commands between them --------------
+
+_COMMANDS = {"undefine": "_da_undefine", "invalidate": "_da_invalidate", "recompute": "_da_undefine"}
+_GENERIC = re.compile(r"(^|[^A-Za-z0-9_])(x|i|j|k|l|m|n)([^A-Za-z0-9_]|$)")
+
+
+def _variable(name: Any, data: Any) -> str:
+    if not isinstance(name, str) or not _VARIABLE.match(name.strip()):
+        raise DAError(f"url_ask: missing or invalid variable name {name!r} .  {data!r}")
+    if _GENERIC.search(name):
+        raise DAError("url_ask cannot be used with a generic object or a variable iterator")
+    return name.strip()
+
+
+def _names_list(item: dict, key: str, data: Any) -> list:
+    if not isinstance(item[key], list):
+        raise DAError(f"url_ask: the {key} statement must refer to a list.  {data!r}")
+    return item[key]
+
+
+def url_ask(data: Any) -> str:
+    """A link that asks the listed variables again, in order (``force_ask`` as a link); items
+    may also ``set``, ``undefine``, ``invalidate`` or ``recompute`` variables, ``follow up``
+    with more, or run an ``action`` with ``arguments``."""
+    items = data if isinstance(data, list) else [data]
+    steps: list[Any] = []
+    for item in items:
+        if isinstance(item, dict) and len(item) == 1 and next(iter(item)) in (
+                "set", "undefine", "invalidate", "recompute", "follow up"):
+            key = next(iter(item))
+            if key == "set":
+                pairs = []
+                for entry in _names_list(item, key, data):
+                    if not isinstance(entry, dict):
+                        raise DAError(f"url_ask: a set command must refer to a list of dicts.  {data!r}")
+                    pairs.extend([_variable(k, data), v] for k, v in entry.items())
+                steps.append({"action": "_da_set", "arguments": {"variables": pairs}})
+            elif key == "follow up":
+                steps.extend({"action": _variable(v, data), "arguments": {}}
+                             for v in _names_list(item, key, data))
+            else:
+                names = [_variable(v, data) for v in _names_list(item, key, data)]
+                steps.append({"action": _COMMANDS[key], "arguments": {"variables": names}})
+                if key == "recompute":
+                    steps.append({"action": "_da_compute", "arguments": {"variables": names}})
+        elif isinstance(item, dict) and set(item) == {"action", "arguments"}:
+            if not isinstance(item["arguments"], dict):
+                raise DAError(f"url_ask: an arguments directive must refer to a dictionary.  {data!r}")
+            steps.append({"action": _variable(item["action"], data), "arguments": item["arguments"]})
+        else:
+            name = _variable(item, data)
+            if name not in steps:
+                steps.append(name)
+    return url_action("_da_force_ask", variables=steps)
