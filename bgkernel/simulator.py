@@ -8,6 +8,7 @@ import secrets
 import threading
 import warnings
 import zlib
+import zoneinfo
 from typing import Any
 
 from .analysis.cohort import run_cohort
@@ -64,6 +65,12 @@ def _check_config(config: dict) -> dict:
     days = merged["interview delete days"]
     if not isinstance(days, int) or days < 0:
         raise ConfigError(f"'interview delete days' must be a whole number >= 0, not {days!r}")
+    zone = merged["timezone"]
+    try:
+        zoneinfo.ZoneInfo(str(zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+        raise ConfigError(f"'timezone' must be an IANA time zone such as 'America/New_York', "
+                          f"not {zone!r}") from err
     processes = merged["cron processes"]
     if processes is not None and (not isinstance(processes, int) or isinstance(processes, bool)
                                   or processes < 1):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from ..errors import CodeError
 from ..language.assignments import variants
 from ..language.blocks import CodeBlock
 from ..language.interview import Interview
@@ -51,23 +54,37 @@ def local_module(interview: Interview, module: str) -> Any:
 
 def import_modules(interview: Interview, ns: dict) -> None:
     """The interview's ``imports`` (``import x``) and ``modules`` (``from x import *``);
-    the library itself is there already unless ``suppress loading util`` is set."""
+    the library itself is there already unless ``suppress loading util`` is set.  A module
+    that cannot be imported is a ``CodeError`` at the line of the block that names it."""
     for module in interview.imports:
-        if module.startswith("."):
-            ns[module.lstrip(".").split(".")[-1]] = local_module(interview, module)
-        else:
-            exec(f"import {module}", ns)  # noqa: S102
+        with _naming(interview, module):
+            if module.startswith("."):
+                ns[module.lstrip(".").split(".")[-1]] = local_module(interview, module)
+            else:
+                exec(f"import {module}", ns)  # noqa: S102
     suppressed = bool(interview.metadata.get("suppress loading util"))
     for module in interview.modules:
         if not suppressed and module.lstrip(".") in ("docassemble.base.util",
                                                       "docassemble.base.functions"):
             continue
-        if module.startswith("."):
-            found = local_module(interview, module)
-            names = getattr(found, "__all__", None) or [n for n in vars(found) if not n.startswith("_")]
-            ns.update({n: getattr(found, n) for n in names})
-        else:
-            exec(f"from {module} import *", ns)  # noqa: S102
+        with _naming(interview, module):
+            if module.startswith("."):
+                found = local_module(interview, module)
+                names = getattr(found, "__all__", None) or [n for n in vars(found)
+                                                            if not n.startswith("_")]
+                ns.update({n: getattr(found, n) for n in names})
+            else:
+                exec(f"from {module} import *", ns)  # noqa: S102
+
+
+@contextmanager
+def _naming(interview: Interview, module: str) -> Iterator[None]:
+    try:
+        yield
+    except Exception as err:  # noqa: BLE001 -- whatever the module raised, said at its line
+        file, line = interview.module_lines.get(module, (interview.path or interview.name, None))
+        raise CodeError(f"cannot import the module {module!r} that the interview names: "
+                        f"{type(err).__name__}: {err}", file, line) from err
 
 
 def is_initial(block: CodeBlock, ns: dict) -> bool:

@@ -11,7 +11,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from ..errors import (CircularityError, CodeError, DAAttributeError, DAIndexError, ForcedNameError,
+from ..errors import (CircularityError, DAAttributeError, DAIndexError, ForcedNameError,
                       InterviewError, MissingVariableError, ReRunSignal, Signal, missing_name)
 from ..language.assignments import variants
 from ..language.blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, ObjectsBlock,
@@ -76,11 +76,7 @@ class Evaluation:
                 ns[local] = found
         if self.interview.uses_nav:
             install(self.interview, ns)
-        try:
-            import_modules(self.interview, ns)
-        except Exception as err:  # noqa: BLE001 -- a clear error naming the interview
-            raise CodeError(f"cannot import a module the interview names: {type(err).__name__}: {err}",
-                            self.interview.path or self.interview.name) from err
+        import_modules(self.interview, ns)     # a module that fails: CodeError at its block
         for name in self.interview.undefined_each_pass:
             self.undefine(name)
 

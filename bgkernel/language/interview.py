@@ -41,6 +41,7 @@ class Interview:
     by_name: dict[str, Block] = field(default_factory=dict)
     digest: str = ""
     files: tuple[str, ...] = ()
+    module_lines: dict = field(default_factory=dict)    # module -> (file, line) of its block
     warnings: tuple = ()                              # InterviewWarning: keys docassemble ignores
 
     @property
@@ -252,6 +253,8 @@ def _apply_setting(interview: Interview, block: SettingsBlock, setting: str, val
         target = {"modules": interview.modules, "imports": interview.imports,
                   "reset": interview.resets}[setting]
         target.extend(str(v) for v in items)
+        for item in items:                    # where each module is named, for errors
+            interview.module_lines.setdefault(str(item), (block.file, block.line))
     elif setting == "default role":
         roles = value if isinstance(value, list) else [value]
         interview.default_role = tuple(str(r) for r in roles)

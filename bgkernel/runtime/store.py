@@ -77,7 +77,12 @@ class Store:
         self.files_dir = os.path.join(os.path.dirname(self.path), "files")
         self._local = threading.local()
         self._closed = False
-        self.connection().executescript(_SCHEMA)
+        try:
+            self.connection().executescript(_SCHEMA)
+        except sqlite3.DatabaseError as err:          # another kind of file, or a damaged one
+            self.close()
+            raise SessionError(f"{self.path} is not a bgkernel store that can be opened "
+                               f"(SQLite: {err})") from err
 
     # --- connections ----------------------------------------------------------------------
 
