@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 __all__ = ["SimulatorServices"]
 
+#: The ``users`` operations of the Services interface -> the methods of ``runtime.users.Users``.
+_USER_OPS = {"create": "create", "info": "info", "update": "update", "list": "all",
+             "privileges": "manage", "secret": "secret"}
+
 
 class SimulatorServices:
     """The simulator's side of the interview-callable functions (foreground): what it installs as
@@ -59,22 +63,12 @@ class SimulatorServices:
         return getattr(other_sessions, op)(self.sim, ctx, **kwargs)
 
     def users(self, ctx: "RunContext", op: str, **kwargs: Any) -> Any:
-        users = self.sim.users
-        if op == "create":
-            return users.create(**kwargs)
-        if op == "info":
-            return users.info(**kwargs)
-        if op == "update":
-            return users.update(**kwargs)
-        if op == "list":
-            return users.all(**kwargs)
-        if op == "privileges":
-            return users.manage(**kwargs)
-        if op == "secret":
-            return users.secret(**kwargs)
         if op == "invite":
             return self._invite(ctx, **kwargs)
-        raise DAError(f"unknown user operation {op!r}")
+        method = _USER_OPS.get(op)
+        if method is None:
+            raise DAError(f"unknown user operation {op!r}")
+        return getattr(self.sim.users, method)(**kwargs)
 
     def _invite(self, ctx: "RunContext", email_address: str, privilege: str | None,
                 send: bool) -> str | None:

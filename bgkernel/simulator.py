@@ -155,9 +155,7 @@ class Simulator:
         """The interview a ``yaml_filename`` names: the current one, one loaded here (by name,
         path or file name), or a file on disk."""
         for candidate in ([current] if current is not None else []) + list(self._interviews.values()):
-            names = {candidate.name, candidate.path,
-                     os.path.basename(candidate.path) if candidate.path else None}
-            if filename in names or filename.split(":", 1)[-1] in names:
+            if filename in candidate.filenames or filename.split(":", 1)[-1] in candidate.filenames:
                 return candidate
         path = filename.split(":", 1)[-1]
         if os.path.isfile(path):

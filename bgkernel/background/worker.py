@@ -21,7 +21,7 @@ from ..language.interview import Interview, load_interview
 from ..library import dates as _dates, namespace as library  # noqa: F401
 from ..library.context import RunContext, UserInfo, parent_only, running
 from ..library.dastore import apply
-from ..library.functions import mark_task_as_performed
+from ..library.performed import mark_task_as_performed
 from ..mail.inbox import address_from_store, emails_from_store
 from ..mail.outgoing import prepare_email
 from ..runtime.store import Store, load_answers

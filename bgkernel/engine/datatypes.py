@@ -14,9 +14,9 @@ import math
 import re
 from typing import Any, Iterable, Mapping
 
-from ..language.datatype_names import (CHECKBOX_INPUTS, DATES, FILES, FREE_INPUTS, GROUPS,
-                                       NEGATIVE, NUMBERS, SELECT_ONE, THREESTATE, YESNO,
-                                       default_required, normalize_datatype)
+from ..language.datatype_names import (CHECKBOX_INPUTS, DATES, FILES, FREE_INPUTS, GROUPS, NEGATIVE,
+                                       NUMBERS, SELECT_ONE, THREESTATE, YESNO, default_required,
+                                       normalize_datatype)
 
 __all__ = ["FieldError", "MESSAGES", "normalize_datatype", "default_required", "convert",
            "checkbox_value", "convert_checkboxes", "NONE_OF_THE_ABOVE", "ALL_OF_THE_ABOVE"]

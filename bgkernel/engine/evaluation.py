@@ -20,11 +20,11 @@ from ..language.interview import Interview
 from ..library.catalog import process_action
 from ..library.catchall import DACatchAll
 from ..library.context import RunContext
-from ..library.functions import run_stack_commands
+from ..library.functions import assign, run_stack_commands
 from ..library.namespace import install as install_library
 from ..library.navigation import install
 from ..library.objects import new_local
-from ..library.saving import LOCALS
+from ..library.saving import ITERATOR_NAMES, LOCALS
 from .asking import build_question, without_choices
 from .defining import assign_unchosen, define_direct
 from .evaluating import import_modules, is_initial, literal, names_for, substitute
@@ -34,7 +34,7 @@ from .outcome import (NO_ENDPOINT, Asked, InterviewRuntimeError, NoEndpointError
 
 __all__ = ["Evaluation", "ITERATORS"]
 
-ITERATORS = ("x", "i", "j", "k", "l", "m", "n")
+ITERATORS = ITERATOR_NAMES
 CONTINUE = object()
 
 
@@ -412,11 +412,7 @@ class Evaluation:
             define_direct(self, block, iterators)
 
     def _assign(self, name: str, value: Any) -> None:
-        self.ns["__bgk_value"] = value
-        try:
-            exec(f"{name} = __bgk_value", self.ns)  # noqa: S102
-        finally:
-            self.ns.pop("__bgk_value", None)
+        assign(self.ns, name, value)
 
     def _follow_choice(self, block: QuestionBlock, iterators: dict[str, str]) -> Any:
         """A no-field buttons question already answered: run the embedded block."""

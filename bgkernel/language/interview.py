@@ -45,6 +45,14 @@ class Interview:
     warnings: tuple = ()                              # InterviewWarning: keys docassemble ignores
 
     @property
+    def filenames(self) -> set[str]:
+        """What a ``yaml_filename`` may call it: its name, its path, its file name."""
+        names = {self.name}
+        if self.path:
+            names.update({self.path, os.path.basename(self.path)})
+        return names
+
+    @property
     def title(self) -> str:
         return str(self.metadata.get("title") or self.name)
 

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator, Protocol
 
 from ..errors import DAError
 
-__all__ = ["RunContext", "UserInfo", "Services", "current", "current_or_none", "running", "services",
+__all__ = ["RunContext", "UserInfo", "Services", "current", "current_or_none", "running", "services", "internal",
            "default_timezone", "files_dir", "ParentOnly", "parent_only"]
 
 DEFAULT_TIMEZONE = "America/New_York"
@@ -167,6 +167,14 @@ def services() -> Services:
     if found is None:
         raise DAError("this function needs a session of a bgkernel Simulator")
     return found
+
+
+def internal() -> dict:
+    """The ``_internal`` dict of the running answers (docassemble's ``this_thread.internal``)."""
+    ctx = current()
+    if ctx.namespace is None:
+        ctx.namespace = {}
+    return ctx.namespace.setdefault("_internal", {})
 
 
 def current_or_none() -> RunContext | None:

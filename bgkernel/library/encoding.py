@@ -7,13 +7,13 @@ import base64
 import datetime as _dt
 import json
 import re
-from decimal import Decimal
 from typing import Any
 
 from ..errors import DAError, ResponseSignal
 from .context import current
 from .dates import as_datetime
-from .objects import DAObject
+from .functions import assign
+from .objects import DAObject, serializable
 from .saving import picklable_answers
 from .words import ensure_definition
 
@@ -128,34 +128,7 @@ def set_variables(variables: Any, process_objects: bool = False) -> None:
     if process_objects:
         variables = transform_json_variables(variables)
     for name, val in variables.items():
-        ns["__define_val"] = val
-        try:
-            exec(f"{name} = __define_val", ns)  # noqa: S102 -- a target such as a.b[1]
-        finally:
-            ns.pop("__define_val", None)
-
-
-def jsonable(value: Any, depth: int = 0) -> Any:
-    if depth > 40:
-        return None
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): jsonable(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [jsonable(v, depth + 1) for v in value]
-    if hasattr(value, "as_serializable"):
-        return value.as_serializable()
-    if hasattr(value, "__dict__"):
-        data = {"_class": type(value).__name__}
-        data.update((k, jsonable(v, depth + 1)) for k, v in vars(value).items()
-                    if not k.startswith("_"))
-        return data
-    return str(value)
+        assign(ns, name, val)
 
 
 def variables_as_json(include_internal: bool = False) -> None:
@@ -163,6 +136,6 @@ def variables_as_json(include_internal: bool = False) -> None:
     after it runs."""
     ns = current().namespace or {}
     answers = picklable_answers(ns)
-    data = {k: jsonable(v) for k, v in answers.items()
+    data = {k: serializable(v) for k, v in answers.items()
             if include_internal or not k.startswith("_")}
     raise ResponseSignal(json.dumps(data, default=str), content_type="application/json")

@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import (CommandSignal, DAError, DAValidationError, ForcedNameError, MessageSignal,
                       ResponseSignal)
 from .access import last_access_time as _last
-from .context import current, services
+from .context import current, internal, services
 from .dates import as_datetime, current_datetime
 from .saving import picklable_answers
 
@@ -23,8 +23,7 @@ __all__ = [
     "indent", "user_logged_in", "user_info", "user_has_privilege", "user_privileges",
     "interface", "validation_error", "log", "prevent_going_back", "get_config", "word",
     "capitalize", "nice_number", "currency", "noun_plural", "get_info", "set_info",
-    "task_performed", "task_not_yet_performed", "mark_task_as_performed",
-    "times_task_performed", "set_task_counter", "send_email", "interview_email", "get_emails",
+    "send_email", "interview_email", "get_emails",
     "last_access_time", "last_access_delta", "last_access_days", "last_access_hours",
     "last_access_minutes", "start_time", "returning_user", "get_uid", "current_context",
     "all_variables", "invalidate",
@@ -33,13 +32,6 @@ __all__ = [
 logger = logging.getLogger("bgkernel.language.interview")
 COMMAND_TYPES = ("exit", "logout", "exit_logout", "continue", "restart", "leave", "refresh",
                  "signin", "register", "new_session", "interview_exit", "wait")
-
-
-def _internal() -> dict:
-    ctx = current()
-    if ctx.namespace is None:
-        ctx.namespace = {}
-    return ctx.namespace.setdefault("_internal", {})
 
 
 # --- actions ------------------------------------------------------------------------------
@@ -51,13 +43,13 @@ def process_action() -> None:
         action, ctx.action = ctx.action, None
         ctx.extra["forgive"] = action
         if not ctx.checkin and not action.startswith("_da_"):
-            stack = _internal().setdefault("event_stack", [])
+            stack = internal().setdefault("event_stack", [])
             if action not in stack:
                 stack.insert(0, action)
         raise ForcedNameError(action)
-    stack = _internal().get("event_stack")
+    stack = internal().get("event_stack")
     if stack and not ctx.checkin:
-        run_stack_commands(_internal())
+        run_stack_commands(internal())
         if stack:
             raise ForcedNameError(stack[0])
 
@@ -214,15 +206,29 @@ def force_ask(*names: Any, forget_prior: bool = False, evaluate: bool = False) -
     ctx = current()
     plain = [n for n in names if isinstance(n, str)]
     if not ctx.checkin:
-        stack = _internal().setdefault("event_stack", [])
+        stack = internal().setdefault("event_stack", [])
         for name in plain:
             if name not in stack:
                 stack.append(name)
     raise ForcedNameError(*plain, forget_prior=forget_prior)
 
 
-def undefine(*names: str) -> None:
-    ns = current().namespace or {}
+def undefine(*names: Any) -> None:
+    """Forget the variables (given one by one or in lists), as docassemble's ``undefine``."""
+    forget(current().namespace or {}, unpack_names(names))
+
+
+def assign(ns: dict, target: str, value: Any) -> None:
+    """``target = value`` in the namespace ``ns``; ``target`` may be ``a.b[1]``."""
+    ns["__bgk_value"] = value
+    try:
+        exec(f"{target} = __bgk_value", ns)  # noqa: S102 -- a variable name
+    finally:
+        ns.pop("__bgk_value", None)
+
+
+def forget(ns: dict, names: list[str]) -> None:
+    """``del`` each of ``names`` in ``ns`` that is defined."""
     for name in names:
         try:
             exec(f"del {name}", ns)  # noqa: S102
@@ -230,11 +236,16 @@ def undefine(*names: str) -> None:
             pass
 
 
+def unpack_names(pargs: tuple) -> list[str]:
+    """Names given one by one or in lists (``undefine('a', ['b', 'c'])``)."""
+    return [str(n) for p in pargs for n in (p if isinstance(p, (list, tuple)) else [p])]
+
+
 def invalidate(*pargs: Any) -> None:
     """Undefine the variables, keeping each value as the default when it is asked again."""
     ns = current().namespace or {}
-    dirty = _internal().setdefault("dirty", {})
-    names = [str(n) for p in pargs for n in (p if isinstance(p, (list, tuple)) else [p])]
+    dirty = internal().setdefault("dirty", {})
+    names = unpack_names(pargs)
     for name in names:
         try:
             dirty[name] = eval(name, ns)  # noqa: S307 -- a variable name
@@ -247,11 +258,7 @@ def define(name: str, val: Any) -> None:
     ns = current().namespace
     if ns is None:
         raise DAError("define() needs a running interview")
-    ns["__bgk_define"] = val
-    try:
-        exec(f"{name} = __bgk_define", ns)  # noqa: S102
-    finally:
-        ns.pop("__bgk_define", None)
+    assign(ns, name, val)
 
 
 def reconsider(*names: str) -> None:
@@ -390,34 +397,6 @@ def set_info(**kwargs: Any) -> None:
             ctx.namespace["role"] = val
 
 
-# --- the task system ----------------------------------------------------------------------
-
-def _tasks() -> dict:
-    return _internal().setdefault("tasks", {})
-
-
-def task_performed(task: str, persistent: Any = False) -> bool:
-    return bool(_tasks().get(task))
-
-
-def task_not_yet_performed(task: str, persistent: Any = False) -> bool:
-    return not task_performed(task)
-
-
-def mark_task_as_performed(task: str, persistent: Any = False) -> int:
-    tasks = _tasks()
-    tasks[task] = tasks.get(task, 0) + 1
-    return tasks[task]
-
-
-def times_task_performed(task: str, persistent: Any = False) -> int:
-    return int(_tasks().get(task, 0))
-
-
-def set_task_counter(task: str, number: int, persistent: Any = False) -> None:
-    _tasks()[task] = int(number)
-
-
 # --- mail and access times (served by the simulator) -------------------------------------------
 
 def send_email(to: Any = None, **kwargs: Any) -> bool:
@@ -436,7 +415,7 @@ def get_emails(key: Any = None, index: Any = None) -> list:
 
 def last_access_time(include_privileges: Any = None, exclude_privileges: Any = None,
                      include_cron: bool = False, timezone: str | None = None) -> Any:
-    return _last(_internal(), include_privileges, exclude_privileges, include_cron, timezone)
+    return _last(internal(), include_privileges, exclude_privileges, include_cron, timezone)
 
 
 def last_access_delta(*pargs: Any, **kwargs: Any) -> Any:
@@ -463,7 +442,7 @@ def last_access_minutes(*pargs: Any, **kwargs: Any) -> float:
 
 
 def start_time(timezone: str | None = None) -> Any:
-    started = _internal().get("starttime")
+    started = internal().get("starttime")
     return as_datetime(started, timezone=timezone) if started is not None else None
 
 
@@ -479,10 +458,10 @@ def returning_user(minutes: float | None = None, hours: float | None = None,
     return seconds > 6 * 3600
 
 
-def run_stack_commands(internal: dict) -> None:
+def run_stack_commands(state: dict) -> None:
     """The commands at the head of the event stack that ``url_ask`` put there, run in turn:
     set, undefine, invalidate, compute (seek again), or another action to follow up with."""
-    stack = internal.setdefault("event_stack", [])
+    stack = state.setdefault("event_stack", [])
     while stack and isinstance(stack[0], dict):
         command = stack.pop(0)
         action, names = command.get("action"), command.get("arguments", {}).get("variables", [])

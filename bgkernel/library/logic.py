@@ -8,8 +8,8 @@ import re
 from typing import Any
 
 from ..errors import DAError, ReRunSignal
-from .context import current
-from .functions import url_action, value
+from .context import current, internal
+from .functions import unpack_names, url_action, value
 from .words import ensure_definition
 
 __all__ = ["re_run_logic", "forget_result_of", "force_gather", "showif",
@@ -20,20 +20,6 @@ __all__ = ["re_run_logic", "forget_result_of", "force_gather", "showif",
 _VARIABLE = re.compile(r"^[A-Za-z_][\w.]*(\[[^\]]+\][\w.]*)*$")
 
 
-def _internal() -> dict:
-    ns = current().namespace
-    if ns is None:
-        raise DAError("this function needs a running interview")
-    return ns.setdefault("_internal", {})
-
-
-def _names(pargs: tuple) -> list[str]:
-    out: list[str] = []
-    for item in pargs:
-        out.extend(item if isinstance(item, (list, tuple)) else [item])
-    return [str(name) for name in out]
-
-
 def re_run_logic() -> None:
     """Stop here and run the initial and mandatory blocks again from the top."""
     raise ReRunSignal()
@@ -41,10 +27,10 @@ def re_run_logic() -> None:
 
 def forget_result_of(*pargs: Any) -> None:
     """The blocks with these ``id``s run (or ask) again: what they were answered is forgotten."""
-    internal = _internal()
-    answers = internal.setdefault("answers", {})
-    answered = internal.setdefault("answered", set())
-    for block_id in _names(pargs):
+    state = internal()
+    answers = state.setdefault("answers", {})
+    answered = state.setdefault("answered", set())
+    for block_id in unpack_names(pargs):
         key = f"ID {block_id}"
         for stored in [k for k in answers if k == key or str(k).startswith(key + "|WITH|")]:
             del answers[stored]
@@ -54,11 +40,11 @@ def forget_result_of(*pargs: Any) -> None:
 def force_gather(*pargs: Any, forget_prior: bool = False, evaluate: bool = False) -> None:
     """Seek these variables, on this page load and the next ones, until each is defined."""
     del evaluate            # names are given as text here; docassemble's intrinsic names agree
-    internal = _internal()
+    state = internal()
     if forget_prior:
-        internal["event_stack"] = []
-    gather = internal.setdefault("gather", [])
-    for name in _names(pargs):
+        state["event_stack"] = []
+    gather = state.setdefault("gather", [])
+    for name in unpack_names(pargs):
         if not _VARIABLE.match(name):
             raise DAError(f"Illegal variable name {name!r}")
         if name not in gather:
@@ -76,7 +62,7 @@ def showif(var: str, condition: Any, alternative: Any = "") -> Any:
 
 def set_status(**kwargs: Any) -> None:
     """Keep settings with the session (``get_status`` reads them back)."""
-    _internal().setdefault("misc", {}).update(kwargs)
+    internal().setdefault("misc", {}).update(kwargs)
 
 
 def get_status(setting: str) -> Any:
@@ -85,14 +71,14 @@ def get_status(setting: str) -> Any:
 
 def explain(the_explanation: str, category: str = "default") -> None:
     """Add a line to the session's explanation of its logic (once per line and category)."""
-    lines = _internal().setdefault("explanations", {}).setdefault(category, [])
+    lines = internal().setdefault("explanations", {}).setdefault(category, [])
     if the_explanation not in lines:
         lines.append(the_explanation)
 
 
 def clear_explanations(category: str = "default") -> None:
     """Forget a category's explanations; ``'all'`` forgets every category."""
-    explanations = _internal().get("explanations")
+    explanations = internal().get("explanations")
     if explanations is None:
         return
     if category == "all":

@@ -25,6 +25,7 @@ import secrets
 import string
 import sys
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
 from ..errors import DAAttributeError, missing_name
@@ -298,9 +299,9 @@ class DAObject(ObjectWords):
     initialize_attribute = initializeAttribute
     reinitialize_attribute = reInitializeAttribute
 
-    def as_serializable(self) -> dict:
+    def asserializable(self) -> dict:
         """The object as JSON-ready data: its class, instanceName and attributes."""
-        return _serializable(self)
+        return serializable(self)
 
     def delattr(self, *names: str) -> None:
         """Delete attributes that exist; missing ones are ignored."""
@@ -338,21 +339,26 @@ def new_local(name: str) -> DAObject:
     return obj
 
 
-def _serializable(value: Any, _depth: int = 0) -> Any:
+def serializable(value: Any, _depth: int = 0) -> Any:
+    """``value`` as JSON data, as docassemble's ``all_variables(simplify=True)`` gives it:
+    objects as dicts with ``_class`` and ``instanceName``, dates as ISO text, decimals as
+    numbers."""
     if _depth > 20:
         return None
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, DAObject):
         data = {"_class": type(value).__name__, "instanceName": value.instanceName}
         items = value.__dict__.items()
-        data.update((k, _serializable(v, _depth + 1)) for k, v in items
+        data.update((k, serializable(v, _depth + 1)) for k, v in items
                     if not k.startswith("_") and k not in ("instanceName", "attrList"))
         return data
     if isinstance(value, dict):
-        return {str(k): _serializable(v, _depth + 1) for k, v in value.items()}
+        return {str(k): serializable(v, _depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_serializable(v, _depth + 1) for v in value]
+        return [serializable(v, _depth + 1) for v in value]
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

@@ -17,8 +17,8 @@ import requests
 
 from ..errors import DAError
 from .files import path_and_mimetype
-from .functions import mark_task_as_performed
 from .objects import DAObject
+from .performed import mark_task_as_performed
 
 __all__ = ["DAWeb", "DAWebError"]
 

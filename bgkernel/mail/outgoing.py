@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from ..language.markup import to_html, to_text
 from ..library.files import DAFileCollection, DAFileList
-from ..library.functions import mark_task_as_performed
+from ..library.performed import mark_task_as_performed
 from .compose import load_attachment
 from .outbox import MailError, Outbox, SMTPSettings
 

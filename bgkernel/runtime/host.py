@@ -21,6 +21,9 @@ __all__ = ["Host", "TaskBoard", "EventLog"]
 class TaskBoard(Protocol):
     """The background tasks as a session sees them (the simulator's task manager)."""
 
+    def launch(self, ctx: Any, action: str, notification: Any, arguments: dict) -> Any:
+        """Queue a background task (``background_action()``); its task object."""
+
     def dispatch(self, session: "Session", ctx: Any) -> None:
         """Submit the tasks an evaluation queued, once it has saved."""
 

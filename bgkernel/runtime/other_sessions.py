@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import DAError
 from ..library.context import RunContext
-from ..library.encoding import jsonable, transform_json_variables
+from ..library.encoding import transform_json_variables
+from ..library.functions import assign, forget
+from ..library.objects import serializable
 from ..library.saving import picklable_answers
 from .store import load_answers
 
@@ -31,17 +33,10 @@ def _other(host: "Host", ctx: RunContext, filename: str, session_id: str, what: 
     if not host.store.exists(session_id):
         raise DAError(f"{what}: there is no session {session_id!r}")
     session = host.session(session_id)
-    if filename and filename not in _names(session.interview):
+    if filename and filename not in session.interview.filenames:
         raise DAError(f"{what}: session {session_id!r} is of {session.interview.name!r}, "
                       f"not {filename!r}")
     return session
-
-
-def _names(interview: Any) -> set[str]:
-    names = {interview.name}
-    if interview.path:
-        names.update({interview.path, interview.path.rsplit("/", 1)[-1]})
-    return names
 
 
 def create(host: "Host", ctx: RunContext, filename: str, url_args: dict | None) -> str:
@@ -56,7 +51,7 @@ def variables(host: "Host", ctx: RunContext, filename: str, session_id: str,
     _, data = host.store.latest(session.id)
     answers = {k: v for k, v in picklable_answers(load_answers(data)).items()
                if not k.startswith("_")}
-    return {k: jsonable(v) for k, v in answers.items()} if simplify else answers
+    return {k: serializable(v) for k, v in answers.items()} if simplify else answers
 
 
 def set_variables(host: "Host", ctx: RunContext, filename: str, session_id: str, values: dict,
@@ -74,16 +69,8 @@ def set_variables(host: "Host", ctx: RunContext, filename: str, session_id: str,
         _, data = host.store.latest(session.id)
         ns = load_answers(data)
         for name, value in values.items():
-            ns["__bgk_value"] = value
-            try:
-                exec(f"{name} = __bgk_value", ns)  # noqa: S102 -- a variable name
-            finally:
-                ns.pop("__bgk_value", None)
-        for name in gone:
-            try:
-                exec(f"del {name}", ns)  # noqa: S102
-            except Exception:  # noqa: BLE001 -- not defined: nothing to delete
-                pass
+            assign(ns, name, value)
+        forget(ns, gone)
         if question_name:
             ns.setdefault("_internal", {}).setdefault("answered", set()).add(question_name)
         host.save_answers(session.id, ns, new_step=not overwrite, user=session.user)
@@ -122,7 +109,7 @@ def snapshot(host: "Host", ctx: RunContext, data: Any = None, include_internal: 
         ns = picklable_answers(ctx.namespace or {})
         data = {k: v for k, v in ns.items() if include_internal or not k.startswith("_")}
     host.store.kv_set(f"snapshot:{ctx.session_id}:{key or ''}",
-                      json.dumps(jsonable(data), default=str).encode())
+                      json.dumps(serializable(data), default=str).encode())
 
 
 def stash(host: "Host", data: Any, expire: Any = None) -> tuple[str, str]:
