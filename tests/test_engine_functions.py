@@ -161,3 +161,36 @@ def test_force_ask_of_event_code_runs_it_once(sim):
     assert screen.question == "Which colour?"           # forced again, though defined
     screen = s.answer(colour="blue")
     assert screen.question == "blue, bumped 1 time(s)"
+
+
+PROBING = """
+objects:
+  things: DADict.using(object_type=Thing)
+  things[i].parts: DAList
+  names: DAList
+---
+mandatory: True
+code: |
+  things.initialize_object('first')
+  things['first'].name.text = 'First'
+  things.gathered = True
+  names.append('Ann')
+  names.gathered = True
+---
+mandatory: True
+question: Probed
+subquestion: |
+  ${ showifdef("things['third']", 'absent') }
+  ${ defined("things['third'].parts[1]") }
+  ${ 'third' in things }
+  ${ defined("names[1]") } ${ defined("names[0]") } ${ showifdef("things['first'].name.text") }
+  ${ defined("things['first'].parts") } ${ defined("nothing.at.all") }
+"""
+
+
+def test_defined_and_showifdef_probe_without_creating_or_asking(sim):
+    """An absent key of a dictionary of objects is not created by looking at it, and a name
+    that would have to be asked for is reported undefined (docassemble walks the chain)."""
+    s = sim.start(sim.load(PROBING))
+    assert s.screen.subquestion.split() == ["absent", "False", "False", "False", "True", "First",
+                                            "False", "False"]
