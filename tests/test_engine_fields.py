@@ -369,6 +369,9 @@ def test_a_question_with_nothing_to_choose_from_is_not_asked(sim, empty):
         assert type(s.get("doors")).__name__ == "DADict" and s.get("doors").gathered
         assert type(s.get("villains")).__name__ == "DAList" and s.get("villains").gathered
         assert len(s.get("doors")) == len(s.get("villains")) == 0
+        # the radio with nothing to choose is None, whatever is sent for it (a hidden None)
+        screen = s.answer(name="Ann", named_door="Door 1")
+        assert screen.question == "door None, doors True 0, villains True\n0, Ann None"
     else:
         screen = s.answer(name="Ann", named_door="Door 1")
         assert screen.question == "door Door 2, doors True 2, villains True\n0, Ann Door 1"
@@ -496,3 +499,4 @@ def test_object_checkboxes_take_a_dict_of_checked_choices(sim):
               .replace("    default: rival\n", "").replace("${ villain }", "${ villain }!"))
     screen = s.answer(villain={"Harry": True, "Tom": False}, sure=False, doubts="d")
     assert screen.question.startswith("Harry!")
+

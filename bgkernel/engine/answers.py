@@ -177,6 +177,10 @@ def _plan_field(sub: Submission, fld: ScreenField, given: dict[str, Any]) -> Non
                                                      multiselect=fld.datatype == "multiselect")
             sub.assignments.append((var, ("checkboxes", converted)))
             return
+        if fld.choices is not None and not fld.choices:
+            # no choice offered: the page holds a hidden "None" in the field's place
+            sub.assignments.append((var, None))
+            return
         if raw is None and not fld.required:
             sub.assignments.append((var, _fallback(fld.datatype)))
             return
