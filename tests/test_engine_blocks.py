@@ -703,8 +703,9 @@ def test_blocks_of_the_current_language_come_first(sim, language, asked):
     assert s.answer(language=language).question == asked
 
 
-def test_a_review_screen_says_resume_and_sets_its_continue_field(sim):
-    s = start(sim, """
+@pytest.mark.parametrize("key", ["continue button field", "field"])
+def test_a_review_screen_says_resume_and_sets_its_continue_field(sim, key):
+    s = start(sim, f"""
 mandatory: True
 code: |
   fruit = "apple"
@@ -714,8 +715,8 @@ code: |
 question: Review
 review:
   - Fruit: fruit
-    button: You like ${ fruit }.
-continue button field: reviewed
+    button: You like ${{ fruit }}.
+{key}: reviewed
 ---
 event: final
 question: Done

@@ -73,7 +73,8 @@ def build_question(ev: "Evaluation", block: QuestionBlock, iterators: dict[str, 
         fields.append(ScreenField(variable, question, datatype="signature", generic=block.variable))
         buttons.append(_continue(block, ns))
     elif qtype == "review":            # docassemble's button here says Resume
-        cont = substitute(block.continue_field, iterators, ns) if block.continue_field else None
+        field = block.continue_field or block.variable   # `field:` or `continue button field:`
+        cont = substitute(field, iterators, ns) if field else None
         buttons.append(Button(_render(block.continue_label, ns) or "Resume", True if cont else None,
                               cont))
         review = tuple(line for item in block.review
