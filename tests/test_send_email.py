@@ -267,3 +267,36 @@ def test_real_smtp_server_receives_what_send_email_sends(tmp_path):
         assert parsed.subject == "Hey, it's been 20 days."
         assert "Don’t forget about that thing you need to do!" in parsed.body_text
         assert raw == sim.outbox[0].raw
+
+
+def test_the_template_is_rendered_before_the_addresses_are_read(msim):
+    """docassemble renders ``template`` before it reads the recipients, so a name the
+    subject needs is asked before the recipient's e-mail address."""
+    s = start(msim, """
+objects:
+  - client: Individual
+---
+mandatory: True
+code: |
+  ok = send_email(to=client, template=note)
+---
+mandatory: True
+question: |
+  ok: ${ ok }
+---
+template: note
+subject: Greetings, ${ client }!
+content: Hello.
+---
+question: Name?
+fields:
+  - First: client.name.first
+---
+question: E-mail?
+fields:
+  - E-mail: client.email
+""")
+    assert s.screen.question == "Name?"
+    assert s.answer(**{"client.name.first": "Ada"}).question == "E-mail?"
+    assert s.answer(**{"client.email": "ada@example.com"}).question == "ok: True"
+    assert msim.outbox[0].subject == "Greetings, Ada!"

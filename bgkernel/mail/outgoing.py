@@ -111,11 +111,14 @@ def prepare_email(ctx: "RunContext", to: Any, kwargs: dict) -> dict | None:
     unknown = set(kwargs) - set(SEND_EMAIL_ARGS)
     if unknown:
         raise TypeError(f"send_email() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    if to is None or (isinstance(to, (list, tuple)) and not to):
+        logger.info("send_email: no recipients")
+        return None
+    subject, body, html = _bodies(kwargs)     # the template first, then the addresses
     recipients = recipient_strings(to)
     if not recipients:
         logger.info("send_email: no recipients")
         return None
-    subject, body, html = _bodies(kwargs)
     attachments = _attachments(kwargs.get("attachments"))
     if attachments is None or kwargs.get("dry_run"):
         return None
