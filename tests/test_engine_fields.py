@@ -423,6 +423,46 @@ def test_listed_object_choices_are_the_objects_named(sim):
     assert s.get("villain").instanceName == "rival"
 
 
+LABELER = """
+objects:
+  - billing: Address.using(nickname='Your billing address')
+  - other: Address.using(nickname='A different address')
+---
+question: Ship to?
+fields:
+  - no label: shipping
+    datatype: object_radio
+    choices:
+      - billing
+      - other
+    object labeler: |
+      lambda y: y.nickname
+    help generator: |
+      lambda y: "Help for " + y.nickname
+  - Also: also
+    datatype: object_checkboxes
+    code: |
+      [billing, other]
+    object labeler: |
+      lambda y: y.nickname.upper()
+---
+mandatory: True
+question: ${ shipping.nickname } ${ len(also) }
+"""
+
+
+def test_object_labeler_and_help_generator_label_objects_without_asking(sim):
+    """The labels come from ``object labeler``, so an address nobody typed is not asked."""
+    s = start(sim, LABELER)
+    fields = s.screen.fields
+    assert [o.label for o in fields[0].choices] == ["Your billing address", "A different address"]
+    assert [o.help for o in fields[0].choices] == ["Help for Your billing address",
+                                                   "Help for A different address"]
+    assert [o.label for o in fields[1].choices] == ["YOUR BILLING ADDRESS", "A DIFFERENT ADDRESS"]
+    screen = s.answer(shipping="A different address", also=["YOUR BILLING ADDRESS"])
+    assert screen.question == "A different address 1"
+
+
 def test_fields_the_browser_hides_are_neither_required_nor_set(sim):
     """`show if` on another field's value (`variable`/`is`, or a yes/no field's name) and
     `hide if` are decided in the browser: a hidden field is not submitted."""

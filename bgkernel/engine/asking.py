@@ -191,9 +191,13 @@ def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenFie
     variable = substitute(fld.variable, iterators, ns)
     options = None
     if fld.choices is not None:
-        options = tuple(choice_options(ev, fld.choices))
-        if fld.datatype.startswith("object") and not isinstance(fld.choices, Expr):
-            options = tuple(_object_option(o, ns) for o in options)
+        objects = fld.datatype.startswith("object")
+        labeler = fld.labeler.run(ns) if objects and fld.labeler is not None else None
+        options = tuple(choice_options(ev, fld.choices, label=labeler or str))
+        if objects:
+            helper = fld.help_generator.run(ns) if fld.help_generator is not None else None
+            options = tuple(_object_option(o, ns, labeler, helper, isinstance(fld.choices, Expr))
+                            for o in options)
         if fld.exclude is not None:
             excluded = fld.exclude.run(ns)
             excluded = set(map(str, excluded if isinstance(excluded, (list, tuple, set)) else [excluded]))
@@ -218,14 +222,21 @@ def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenFie
                            else fld.none_of_the_above))
 
 
-def _object_option(option: Option, ns: dict) -> Option:
+def _object_option(option: Option, ns: dict, labeler: Any = None, helper: Any = None,
+                   computed: bool = False) -> Option:
     """An object field's listed choice names an object: the object is the value, and its
-    text the label unless the choice gave one."""
-    if not isinstance(option.value, str):
-        return option
-    found = eval(option.value.strip(), ns)  # noqa: S307 -- an undefined one is sought
-    label = str(found) if option.label == option.value else option.label
-    return Option(found, label, option.help, option.default)
+    text the label unless the choice gave one (``object labeler`` gives the text, and
+    ``help generator`` the help, from the object)."""
+    if computed or not isinstance(option.value, str):   # its label made by choice_options
+        found, label = option.value, option.label
+    else:
+        found = eval(option.value.strip(), ns)  # noqa: S307 -- an undefined one is sought
+        if option.label != option.value:
+            label = option.label
+        else:
+            label = str(labeler(found) if labeler is not None else found)
+    help_text = str(helper(found)) if helper is not None else option.help
+    return Option(found, label, help_text, option.default)
 
 
 def _limit(value: Any, ns: dict) -> Any:
@@ -243,12 +254,14 @@ def _default(default: Any, ns: dict) -> Any:
     return default
 
 
-def choice_options(ev: "Evaluation", choices: Any, keep_places: bool = False) -> list[Any]:
+def choice_options(ev: "Evaluation", choices: Any, keep_places: bool = False,
+                   label: Any = str) -> list[Any]:
     """The options offered; a choice whose ``show if`` is false is left out (or, with
-    ``keep_places``, stands as None so indices still match the block's choices)."""
+    ``keep_places``, stands as None so indices still match the block's choices).  ``label``
+    makes the text of a computed choice given as a bare value."""
     ns = ev.ns
     if isinstance(choices, Expr):
-        return normalize_choices(choices.run(ns))
+        return normalize_choices(choices.run(ns), label)
     out: list[Any] = []
     for choice in choices:
         shown = choice.show_if
@@ -264,7 +277,7 @@ def choice_options(ev: "Evaluation", choices: Any, keep_places: bool = False) ->
     return out
 
 
-def normalize_choices(raw: Any) -> list[Option]:
+def normalize_choices(raw: Any, label: Any = str) -> list[Option]:
     """``code:`` choices in every format docassemble accepts (ENGINE §5.6)."""
     if raw is None:
         return []
@@ -294,7 +307,7 @@ def normalize_choices(raw: Any) -> list[Option]:
                 out.append(Option(item[0], str(item[1]), item[3] if len(item) > 3 else None,
                                   bool(item[2]) if len(item) > 2 else False))
         else:
-            out.append(Option(item, str(item)))
+            out.append(Option(item, str(label(item))))
     return out
 
 

@@ -89,6 +89,8 @@ class Field:
     validate: Expr | None = None
     extras: tuple[tuple[str, Any], ...] = ()
     dynamic: Expr | None = None           # `- code: expr`: fields computed when asked
+    labeler: Expr | None = None           # `object labeler`: a function, object -> label
+    help_generator: Expr | None = None    # `help generator`: a function, object -> help
 
     @property
     def is_display(self) -> bool:

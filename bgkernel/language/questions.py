@@ -298,6 +298,9 @@ def _field(ctx: Reading, item: Any) -> Field:
         js_enable_if=item.get("js enable if"),
         disabled=item.get("disabled", False),
         validate=ctx.expr(item["validate"], "fields") if "validate" in item else None,
+        labeler=ctx.expr(item["object labeler"], "fields") if "object labeler" in item else None,
+        help_generator=(ctx.expr(item["help generator"], "fields") if "help generator" in item
+                        else None),
         extras=tuple((k, v) for k, v in item.items() if k in ("css class", "inline", "rows")))
 
 
