@@ -116,3 +116,17 @@ def test_a_relative_module_is_the_interviews_packages(sim, package):
         assert s.screen.question == "HI A AND B nth"
     finally:
         words.LANGUAGE_FUNCTIONS.clear()
+
+
+def test_a_package_checkout_is_used_as_if_installed(sim, package, monkeypatch):
+    """An interview loaded from a package's own folder (not installed, not on sys.path)
+    finds the package's modules and files by their full names, as on the author's server."""
+    from bgkernel.language import packages
+    root = str(package.parent.parent)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != root])
+    monkeypatch.setattr(packages, "_CHECKOUTS", [])
+    interview = package / "data" / "questions" / "main.yml"
+    interview.write_text(INTERVIEW)
+    s = sim.start(sim.load(str(interview)))
+    assert s.answer({"greeter.name": "Ada"}).question == "Hello, Ada"
+    assert packages._CHECKOUTS == [root]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..errors import BlockError, InterviewError, InterviewWarning
 from .blocks import Block, CodeBlock, QuestionBlock, SettingsBlock
-from .packages import package_file, split_reference
+from .packages import add_checkout, package_file, split_reference
 from .reader import read_block
 from .reading import SETTINGS
 from .source import split_blocks
@@ -126,6 +126,7 @@ def load_interview(source: str, path: str | None = None, name: str | None = None
                     if inc_path in seen_files:
                         continue
                     seen_files.add(inc_path)
+                    add_checkout(inc_path)
                     with open(inc_path, encoding="utf-8") as handle:
                         read(handle.read(), inc_path, os.path.dirname(inc_path))
                 continue
@@ -135,6 +136,7 @@ def load_interview(source: str, path: str | None = None, name: str | None = None
     warnings: list[InterviewWarning] = []   # what docassemble accepts and ignores
     if path:
         seen_files.add(os.path.abspath(path))
+        add_checkout(path)
     read(source, file_label, os.path.dirname(os.path.abspath(path)) if path else None)
     interview = Interview(name=name or (os.path.basename(path) if path else "interview"),
                           source=source, path=path, blocks=blocks, files=tuple(files),

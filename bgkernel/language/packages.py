@@ -4,14 +4,35 @@ A docassemble package (``docassemble.demo``) keeps its interviews in ``data/ques
 templates in ``data/templates``, its static files in ``data/static`` and its data files in
 ``data/sources``.  ``docassemble.demo:data/questions/x.yml`` names a file of the package;
 ``docassemble.demo:x.yml`` names one in the folder of its kind.  Packages are found on
-``sys.path`` without importing them.
+``sys.path`` without importing them, and in the checkouts of packages whose interviews were
+loaded from their files (a package being written is used as if installed, as on the
+author's server).
 """
 from __future__ import annotations
 
 import os
 import sys
 
-__all__ = ["package_dir", "package_file", "split_reference", "namespace_dirs", "package_of"]
+__all__ = ["package_dir", "package_file", "split_reference", "namespace_dirs", "package_of",
+           "add_checkout"]
+
+# folders holding the docassemble/ of a package checkout an interview was loaded from
+_CHECKOUTS: list[str] = []
+
+
+def _entries() -> list[str]:
+    return [*sys.path, *_CHECKOUTS]
+
+
+def add_checkout(interview_path: str) -> None:
+    """An interview read from ``<root>/docassemble/X/data/questions/``: make ``<root>``'s
+    packages findable (``docassemble.X:...`` references and ``docassemble.X.module``)."""
+    found = package_of(os.path.dirname(os.path.abspath(interview_path)))
+    if found is None:
+        return
+    root = os.path.dirname(os.path.dirname(found[1]))
+    if root not in _CHECKOUTS and root not in sys.path:
+        _CHECKOUTS.append(root)
 
 
 def split_reference(ref: str) -> tuple[str | None, str]:
@@ -27,7 +48,7 @@ def split_reference(ref: str) -> tuple[str | None, str]:
 def package_dir(package: str) -> str | None:
     """The folder of an installed (or path-added) package, or None."""
     parts = package.split(".")
-    for entry in sys.path:
+    for entry in _entries():
         folder = os.path.join(entry or os.getcwd(), *parts)
         if os.path.isfile(os.path.join(folder, "__init__.py")) or (
                 os.path.isdir(folder) and len(parts) > 1):
@@ -52,7 +73,7 @@ def package_file(ref: str, kind: str = "questions") -> str | None:
 def namespace_dirs(name: str = "docassemble") -> list[str]:
     """Every ``<entry>/docassemble`` folder on ``sys.path`` (a namespace package's path)."""
     found = []
-    for entry in sys.path:
+    for entry in _entries():
         folder = os.path.join(entry or os.getcwd(), name)
         if os.path.isdir(folder) and folder not in found:
             found.append(folder)
