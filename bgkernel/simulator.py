@@ -188,9 +188,8 @@ class Simulator:
         internal = {"starttime": now.astimezone(_dt.timezone.utc).replace(tzinfo=None),
                     "accesstime": {}, "answered": set(), "answers": {}, "event_stack": [],
                     "tracker": 0, "tasks": {}}
-        answers: dict = {"_internal": internal}
-        if url_args:                   # the query of the first page's URL (``url_args``)
-            answers["url_args"] = dict(url_args)
+        # url_args: the query of the first page's URL ({} without one, as docassemble's)
+        answers: dict = {"_internal": internal, "url_args": dict(url_args or {})}
         data = dump_answers(answers)
         self.store.create_session(session_id, interview.digest, user_dict(info), now.timestamp(), data)
         session = Session(self, session_id, interview, info)

@@ -61,3 +61,27 @@ question: ${ task.get() if task.ready() else "waiting" } ${ shelf.defined("book"
     s.screen
     s.wait()
     assert s.refresh().question == "Emma False"
+
+
+RECORDS = """
+mandatory: True
+code: |
+  if not defined('written'):
+    written = [write_record('guests', {'name': name}) for name in ('Ann', 'Bob', 'Cy')]
+    delete_record('guests', written[1])
+---
+mandatory: True
+question: ${ written } ${ read_records('guests') } ${ read_records('nobody') }
+"""
+
+
+def test_records_are_numbered_per_key_and_shared_by_sessions(tmp_path):
+    import bgkernel
+    store = str(tmp_path / "store.sqlite")
+    with bgkernel.Simulator(store=store, backend="threading") as sim:
+        first = sim.start(sim.load(RECORDS))
+        assert first.screen.question == "[1, 2, 3] {1: {'name': 'Ann'}, 3: {'name': 'Cy'}} {}"
+    with bgkernel.Simulator(store=store, backend="threading") as sim:
+        again = sim.start(sim.load(RECORDS))             # another session, the same store
+        assert again.screen.question.startswith("[4, 5, 6] {1: {'name': 'Ann'}, 3: {'name': 'Cy'}, "
+                                                "4: {'name': 'Ann'}, 6: {'name': 'Cy'}}")

@@ -285,7 +285,7 @@ def test_optional_fields_left_out_get_docassemble_fallbacks(sim):
     assert s.answer({}).question == "Done"
     assert s.variables == {"opt_text": "", "opt_integer": 0, "opt_number": 0.0, "opt_currency": 0.0,
                            "opt_date": "", "opt_yesno": False, "opt_noyes": True,
-                           "opt_yesnoradio": None, "optional_done": True}
+                           "opt_yesnoradio": None, "optional_done": True, "url_args": {}}
 
 
 def test_empty_strings_for_optional_numbers_are_zero(sim):

@@ -92,7 +92,7 @@ def test_a_session_reopens_in_a_new_simulator(tmp_path):
         assert s.answer(vegetable="kale").question == "apple and kale"
     with bgkernel.Simulator(store=store, backend="threading") as sim:
         s = sim.session(session_id)
-        assert s.variables == {"fruit": "apple", "vegetable": "kale"}
+        assert s.variables == {"fruit": "apple", "vegetable": "kale", "url_args": {}}
         assert s.back().question == "Which vegetable goes with apple?"
 
 

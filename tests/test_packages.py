@@ -130,3 +130,36 @@ def test_a_package_checkout_is_used_as_if_installed(sim, package, monkeypatch):
     s = sim.start(sim.load(str(interview)))
     assert s.answer({"greeter.name": "Ada"}).question == "Hello, Ada"
     assert packages._CHECKOUTS == [root]
+
+
+def test_a_checkout_is_found_after_python_made_the_docassemble_namespace(sim, package, tmp_path,
+                                                                          monkeypatch):
+    """An installed docassemble.X imported before any interview makes ``docassemble`` a plain
+    namespace package; a checkout loaded later is still found in it."""
+    from bgkernel.language import packages
+    import importlib
+    installed = tmp_path / "installed"
+    (installed / "docassemble" / "other").mkdir(parents=True)
+    (installed / "docassemble" / "other" / "__init__.py").write_text("")
+    for name in [n for n in sys.modules if n == "docassemble" or n.startswith("docassemble.")]:
+        monkeypatch.delitem(sys.modules, name)
+    root = str(package.parent.parent)
+    monkeypatch.setattr(sys, "path", [str(installed)] + [p for p in sys.path if p != root])
+    monkeypatch.setattr(packages, "_CHECKOUTS", [])
+    importlib.import_module("docassemble.other")
+    assert not getattr(sys.modules["docassemble"], "__bgkernel_alias__", False)
+    interview = package / "data" / "questions" / "main.yml"
+    interview.write_text(INTERVIEW)
+    s = sim.start(sim.load(str(interview)))
+    assert s.answer({"greeter.name": "Ada"}).question == "Hello, Ada"
+
+
+def test_user_info_names_the_interviews_package(sim, package):
+    (package / "data" / "questions" / "who.yml").write_text(
+        "objects:\n  - thing: DAObject\n---\nmandatory: True\ncode: |\n  thing.colour = 'red'\n"
+        "---\nmandatory: True\nquestion: ${ user_info().package } ${ thing.as_serializable() }\n")
+    s = sim.start(sim.load(str(package / "data" / "questions" / "who.yml")))
+    assert s.screen.question == ("docassemble.mypkg {'_class': 'DAObject', 'instanceName': 'thing', "
+                                 "'colour': 'red'}")
+    assert sim.start(sim.load("mandatory: True\nquestion: ${ user_info().package }\n")) \
+        .screen.question == "None"

@@ -14,6 +14,7 @@ from ..language.assignments import parents_of
 from ..language.blocks import ObjectsBlock, QuestionBlock
 from ..library.collections_dict import DADict
 from ..library.collections_list import DAList
+from ..library.custom_types import custom_type
 from ..library.files import DAFile, DAFileList
 from . import datatypes
 from .dependencies import after_changes, value_of
@@ -177,6 +178,10 @@ def _plan_field(sub: Submission, fld: ScreenField, given: dict[str, Any]) -> Non
                                                      multiselect=fld.datatype == "multiselect")
             sub.assignments.append((var, ("checkboxes", converted)))
             return
+        custom = custom_type(fld.datatype)
+        if custom is not None:
+            _plan_custom(sub, fld, custom, raw)
+            return
         if fld.choices is not None and not fld.choices:
             # no choice offered: the page holds a hidden "None" in the field's place
             sub.assignments.append((var, None))
@@ -191,6 +196,27 @@ def _plan_field(sub: Submission, fld: ScreenField, given: dict[str, Any]) -> Non
         sub.assignments.append((var, converted))
     except datatypes.FieldError as err:
         sub.errors[var] = str(err)
+
+
+def _plan_custom(sub: Submission, fld: ScreenField, custom: Any, raw: Any) -> None:
+    """A custom datatype: its ``validate`` then ``transform`` of the text sent; a field
+    left empty is skipped (``skip_if_empty``) or stores ``empty()``."""
+    if raw is None or raw == "":
+        if fld.required:
+            raise datatypes.FieldError("This field is required.")
+        if not custom.skip_if_empty:
+            sub.assignments.append((fld.variable, custom.empty()))
+        return
+    data = {key: value for key, value in (("min", fld.minimum), ("max", fld.maximum))
+            if value is not None}
+    data.update(fld.parameters)
+    try:
+        valid = custom.call_validate(raw, fld.variable, data)
+    except DAValidationError as err:
+        raise datatypes.FieldError(str(err)) from None
+    if not valid:
+        raise datatypes.FieldError("You need to enter a valid value.")
+    sub.assignments.append((fld.variable, custom.call_transform(raw, fld.variable, data)))
 
 
 def _fallback(datatype: str) -> Any:

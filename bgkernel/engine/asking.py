@@ -219,7 +219,8 @@ def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenFie
         enabled=not disabled, js_enable_if=fld.js_enable_if, show_if=fld.show_if,
         hide_if=fld.hide_if,
         none_of_the_above=(fld.none_of_the_above.render(ns) if isinstance(fld.none_of_the_above, Text)
-                           else fld.none_of_the_above))
+                           else fld.none_of_the_above),
+        parameters=fld.parameters)
 
 
 def _object_option(option: Option, ns: dict, labeler: Any = None, helper: Any = None,

@@ -46,6 +46,7 @@ class ScreenField:
     show_if: Any = None               # decided in the browser: another field's value
     hide_if: Any = None
     none_of_the_above: Any = True      # checkboxes: False, True or its label
+    parameters: tuple = ()            # a custom datatype's keys of the field: ((key, value), ...)
 
 
 @dataclass(frozen=True)

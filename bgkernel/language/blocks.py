@@ -91,6 +91,7 @@ class Field:
     dynamic: Expr | None = None           # `- code: expr`: fields computed when asked
     labeler: Expr | None = None           # `object labeler`: a function, object -> label
     help_generator: Expr | None = None    # `help generator`: a function, object -> help
+    parameters: tuple[tuple[str, Any], ...] = ()   # a custom datatype's keys of this field
 
     @property
     def is_display(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 __all__ = ["normalize_datatype", "default_required", "INPUT_ALIASES", "YESNO", "CHECKBOX_INPUTS",
            "NEGATIVE", "THREESTATE", "FREE_INPUTS", "SELECT_ONE", "NUMBERS", "DATES", "FILES",
-           "GROUPS"]
+           "GROUPS", "is_standard"]
 
 INPUT_ALIASES = {"radio": "radio", "combobox": "combobox", "datalist": "datalist", "pulldown": "dropdown",
                   "dropdown": "dropdown", "ajax": "ajax", "area": "area", "hidden": "hidden"}
@@ -20,6 +20,17 @@ NUMBERS = frozenset(("integer", "number", "float", "currency", "range"))
 DATES = frozenset(("date", "datetime", "datetime-local", "time"))
 FILES = frozenset(("file", "files", "camera", "user", "environment", "camcorder", "microphone"))
 GROUPS = frozenset(("checkboxes", "multiselect", "object_checkboxes", "object_multiselect"))
+
+# every datatype docassemble itself knows; any other names a custom datatype (CustomDataType)
+_STANDARD = frozenset(("text", "area", "password", "email", "hidden", "raw", "ml", "mlarea",
+                       "object", "object_radio", "radio", "combobox", "datalist", "pulldown",
+                       "dropdown", "ajax", "buttons", "signature"))
+
+
+def is_standard(datatype: str | None) -> bool:
+    """Whether docassemble knows ``datatype`` itself (else a custom datatype names it)."""
+    return (datatype is None or datatype in _STANDARD or datatype in YESNO or datatype in NUMBERS
+            or datatype in DATES or datatype in FILES or datatype in GROUPS)
 
 
 def normalize_datatype(datatype: str | None, input_type: str | None = None) -> tuple[str, str | None]:

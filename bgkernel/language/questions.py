@@ -255,6 +255,11 @@ def _field(ctx: Reading, item: Any) -> Field:
     if set(item) == {"code"}:
         return Field(variable=None, label=None, dynamic=ctx.expr(item["code"], "fields"))
     labels = [k for k in item if k not in FIELD_MODIFIERS]
+    parameters: dict[str, Any] = {}
+    if len(labels) > 1 and not datatypes.is_standard(item.get("datatype")):
+        # a custom datatype's own keys (its `parameters`): the label comes first
+        parameters = {k: item[k] for k in labels[1:]}
+        labels = labels[:1]
     if len(labels) > 1:
         raise ctx.error(f"Syntax error: field label '{labels[1]}' overwrites previous label "
                         f"'{labels[0]}'", "fields")
@@ -301,7 +306,8 @@ def _field(ctx: Reading, item: Any) -> Field:
         labeler=ctx.expr(item["object labeler"], "fields") if "object labeler" in item else None,
         help_generator=(ctx.expr(item["help generator"], "fields") if "help generator" in item
                         else None),
-        extras=tuple((k, v) for k, v in item.items() if k in ("css class", "inline", "rows")))
+        extras=tuple((k, v) for k, v in item.items() if k in ("css class", "inline", "rows")),
+        parameters=tuple(parameters.items()))
 
 
 def _exclude(ctx: Reading, value: Any) -> Expr:

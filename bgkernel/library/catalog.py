@@ -14,6 +14,7 @@ from . import (background, breadcrumbs, catchall, collections_dict, collections_
                relationships, roles, selections, server, text, unavailable, urls, web, words)
 from .background_action import BackgroundAction
 from .context import current
+from .custom_types import CustomDataType
 from .email_objects import DAEmail, DAEmailRecipient, DAEmailRecipientList
 from .files import DAFile, DAFileCollection, DAFileList, DAStaticFile, path_and_mimetype
 from .lazytemplate import DALazyTemplate
@@ -45,6 +46,7 @@ def names() -> dict[str, Any]:
     table["DAError"] = DAError
     table["DAValidationError"] = DAValidationError
     table["BackgroundAction"] = BackgroundAction
+    table["CustomDataType"] = CustomDataType
     table.update(DAFile=DAFile, DAFileList=DAFileList, DAFileCollection=DAFileCollection,
                  DAStaticFile=DAStaticFile, path_and_mimetype=path_and_mimetype)
     table.update(DAEmail=DAEmail, DAEmailRecipient=DAEmailRecipient,

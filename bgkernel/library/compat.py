@@ -38,6 +38,7 @@ from . import catalog as library, grammar, words
 from .catalog import STDLIB_NAMES
 from .collections_list import DAList
 from .functions import comma_and_list
+from .module_extras import FUNCTIONS_EXTRAS, SMALL_MODULES, UTIL_EXTRAS
 from .object_files import LATE_NAMES
 from .objects import DAObject
 from .people import Individual
@@ -138,7 +139,7 @@ class LegalFiling(Document):
 
 _PACKAGES = ("docassemble", "docassemble.base", "us")
 _MODULES = ("docassemble.base.util", "docassemble.base.core", "docassemble.base.functions",
-            "docassemble.base.legal", "docassemble.base.mermaid", "us.states")
+            "docassemble.base.legal", "docassemble.base.mermaid", "us.states", *SMALL_MODULES)
 _LEGAL = {"PartyList": PartyList, "Court": Court, "Case": Case, "Document": Document,
           "LegalFiling": LegalFiling}
 
@@ -151,6 +152,7 @@ def _names(fullname: str) -> dict[str, Any]:
         names.update(grammar.PHRASES)
     if fullname == "docassemble.base.functions":
         names["update_language_function"] = words.update_language_function
+        names.update(FUNCTIONS_EXTRAS)
     if fullname == "docassemble.base.legal":
         names.update(_LEGAL)
     return names
@@ -198,10 +200,14 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             module.__dict__["__getattr__"] = _us_attribute     # us.states loads on first use
         elif module.__name__ == "docassemble.base.mermaid":
             module.__dict__.update(mmdc=mmdc, __all__=["mmdc"])
+        elif module.__name__ in SMALL_MODULES:
+            module.__dict__.update(SMALL_MODULES[module.__name__])
         elif module.__name__ in _MODULES:
             names = _names(module.__name__)
             module.__dict__.update(names)
-            module.__dict__["__all__"] = sorted(names)
+            module.__dict__["__all__"] = sorted(names)     # what ``import *`` gives
+            if module.__name__ == "docassemble.base.util":
+                module.__dict__.update(UTIL_EXTRAS)        # importable by name only
 
 
 @dataclass(frozen=True)
@@ -253,6 +259,19 @@ def install() -> None:
     """Make the docassemble modules importable (once; a real docassemble still wins)."""
     if not any(f is _FINDER for f in sys.meta_path):
         sys.meta_path.append(_FINDER)
+
+
+def refresh_namespace() -> None:
+    """A ``docassemble`` namespace package that Python made itself (an installed
+    ``docassemble.X`` was imported before the aliases) also sees the package checkouts that
+    interviews were loaded from."""
+    module = sys.modules.get("docassemble")
+    path = getattr(module, "__path__", None)
+    if path is None or isinstance(path, _DocassemblePath):
+        return
+    for folder in namespace_dirs("docassemble"):
+        if folder not in list(path):
+            path.append(folder)
 
 
 def uninstall() -> None:

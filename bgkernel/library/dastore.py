@@ -4,16 +4,21 @@
 interview, by id), ``session``, ``interview`` (every session of this interview),
 ``global``, or any other text used as the prefix itself.  ``set`` pickles the value;
 ``get`` returns a fresh copy (None when absent), as docassemble's SQL store does.
+
+``write_record(key, data)``, ``read_records(key)`` and ``delete_record(key, id)`` keep
+numbered records under a key, in the same table (docassemble keeps them in its SQL
+database): ids count up from 1 per key and ``read_records`` gives ``{id: data}`` in order.
 """
 from __future__ import annotations
 
 import pickle
+import threading
 from typing import Any
 
 from .context import current
 from .objects import DAObject
 
-__all__ = ["DAStore", "apply"]
+__all__ = ["DAStore", "apply", "write_record", "read_records", "delete_record"]
 
 
 class DAStore(DAObject):
@@ -59,6 +64,39 @@ class DAStore(DAObject):
     def keys(self) -> list[str]:
         ctx = current()
         return ctx.services.kv(ctx, "keys", f"{self._base_key()}:")
+
+
+_RECORDS = threading.Lock()     # one id at a time for the sessions of this simulator
+
+
+def _records(op: str, name: str, value: bytes | None = None) -> Any:
+    ctx = current()
+    return ctx.services.kv(ctx, op, "da:records:" + name, value)
+
+
+def write_record(key: Any, data: Any) -> int:
+    """Keep ``data`` as a new record under ``key``; its id."""
+    with _RECORDS:
+        ids = [int(found) for found in _records("keys", f"{key}:")]
+        new_id = max(ids, default=0) + 1
+        blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        _records("set", f"{key}:{new_id:012d}", blob)
+    return new_id
+
+
+def read_records(key: Any) -> dict:
+    """The records under ``key``, ``{id: data}`` in the order they were written."""
+    out = {}
+    for found in _records("keys", f"{key}:"):
+        blob = _records("get", f"{key}:{found}")
+        if blob is not None:
+            out[int(found)] = pickle.loads(blob)  # noqa: S301 -- our own store
+    return out
+
+
+def delete_record(key: Any, the_id: Any) -> None:
+    """Remove the record ``the_id`` under ``key``."""
+    _records("delete", f"{key}:{int(the_id):012d}")
 
 
 def apply(store: Any, op: str, key: str, value: bytes | None = None) -> Any:

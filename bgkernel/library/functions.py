@@ -8,10 +8,12 @@ from __future__ import annotations
 import ast
 import json
 import logging
+import os
 from typing import Any
 
 from ..errors import (CommandSignal, DAError, DAValidationError, ForcedNameError, MessageSignal,
                       ResponseSignal)
+from ..language.packages import package_of
 from .access import last_access_time as _last
 from .context import current, internal, services
 from .dates import as_datetime, current_datetime
@@ -415,6 +417,9 @@ def user_info() -> Any:
     info.session = ctx.session_id
     if ctx.interview is not None:
         info.filename = getattr(ctx.interview, "name", None)
+        path = getattr(ctx.interview, "path", None)
+        package = package_of(os.path.dirname(os.path.abspath(path))) if path else None
+        info.package = package[0] if package else None
     return info
 
 

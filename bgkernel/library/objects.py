@@ -241,6 +241,10 @@ class DAObject(ObjectWords):
             value.fix_instance_name(value.instanceName, self.instanceName + "." + key)
         object.__setattr__(self, key, value)
 
+    def as_serializable(self) -> dict:
+        """The object as JSON data (``_class``, ``instanceName`` and its attributes)."""
+        return serializable(self)
+
     # -- names --
     def _children(self) -> Iterable[DAObject]:
         return [v for k, v in self.__dict__.items() if isinstance(v, DAObject)]
@@ -353,7 +357,8 @@ def serializable(value: Any, _depth: int = 0) -> Any:
         data = {"_class": type(value).__name__, "instanceName": value.instanceName}
         items = value.__dict__.items()
         data.update((k, serializable(v, _depth + 1)) for k, v in items
-                    if not k.startswith("_") and k not in ("instanceName", "attrList"))
+                    if not k.startswith("_") and k not in ("instanceName", "attrList",
+                                                           "has_nonrandom_instance_name"))
         return data
     if isinstance(value, dict):
         return {str(k): serializable(v, _depth + 1) for k, v in value.items()}

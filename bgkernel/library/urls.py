@@ -46,8 +46,8 @@ __all__ = [
     # services a server provides: DAError when called (send_sms: False)
     "send_sms", "send_fax", "ocr_file", "ocr_file_in_background", "read_qr", "pdf_concatenate",
     "zip_file", "overlay_pdf", "docx_concatenate", "assemble_docx", "get_sms_session",
-    "initiate_sms_session", "terminate_sms_session", "write_record", "read_records",
-    "delete_record", "map_of", "interview_list", "run_python_module",
+    "initiate_sms_session", "terminate_sms_session", "map_of", "interview_list",
+    "run_python_module",
 ]
 
 logger = logging.getLogger("bgkernel.language.interview")
@@ -423,8 +423,19 @@ def set_live_help_status(availability: Any = None, mode: str | None = None,
                                           for r in (item if isinstance(item, list) else [item])})
 
 
-def chat_partners_available(*pargs: Any, **kwargs: Any) -> dict[str, int]:
-    return {"peer": 0, "help": 0}
+class ChatPartners:
+    """How many people could chat: ``peer`` (other users) and ``help`` (operators)."""
+
+    def __init__(self, peer: int = 0, help: int = 0) -> None:  # noqa: A002 -- docassemble's name
+        self.peer, self.help = peer, help
+
+    def __repr__(self) -> str:
+        return f"ChatPartners(peer={self.peer}, help={self.help})"
+
+
+def chat_partners_available(*pargs: Any, **kwargs: Any) -> ChatPartners:
+    """Nobody: the simulator has no live chat (docassemble counts the operators online)."""
+    return ChatPartners()
 
 
 def get_chat_log(utc: bool = False, timezone: str | None = None) -> list:
@@ -475,9 +486,6 @@ zip_file = _unavailable("zip_file", "the server's file storage")
 overlay_pdf = _unavailable("overlay_pdf", "pdftk")
 docx_concatenate = _unavailable("docx_concatenate", "LibreOffice")
 assemble_docx = _unavailable("assemble_docx", "LibreOffice")
-write_record = _unavailable("write_record", "the server's SQL database")
-read_records = _unavailable("read_records", "the server's SQL database")
-delete_record = _unavailable("delete_record", "the server's SQL database")
 map_of = _unavailable("map_of", "Google Maps")
 interview_list = _unavailable("interview_list", "the server's list of sessions")
 run_python_module = _unavailable("run_python_module", "the server's packages")
