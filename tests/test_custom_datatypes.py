@@ -110,9 +110,15 @@ def test_names_packages_import_one_by_one(sim):
           facts = [object_name_convert('jobs[0]'), object_name_convert('home_address'),
                    len(random_string(12)), daconfig.get('note'), sorted(safe_json({'a': [1]})),
                    get_current_info()['session'] is not None, chat_partners_available().help,
-                   url_args]
+                   url_args, get_locale('frac_digits'), greeting.subject_as_html(),
+                   greeting.content_as_html(trim=True)]
+        ---
+        template: greeting
+        subject: Hello *there*
+        content: Hi **you**
         ---
         mandatory: True
         question: ${ facts }
         """)), )
-    assert s.screen.question == "['first jobs', 'home address', 12, None, ['a'], True, 0, {}]"
+    assert s.screen.question == ("['first jobs', 'home address', 12, None, ['a'], True, 0, {}, 2, "
+                                 "'<p>Hello <em>there</em></p>', 'Hi <strong>you</strong>']")

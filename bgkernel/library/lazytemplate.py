@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from ..language.markup import to_html
 from .objects import _INTERNAL_FILES, DAObject
 
 __all__ = ["DALazyTemplate", "DATemplate", "DAContext"]
@@ -71,6 +72,17 @@ class DALazyTemplate(DAObject):
     def show(self, **kwargs) -> str:
         return self._render("content", kwargs)
 
+    def show_as_markdown(self, **kwargs) -> str:
+        return self._render("content", kwargs)
+
+    def subject_as_html(self, trim: bool = False, **kwargs) -> str:
+        """The subject as the screen shows it (docassemble markup and Markdown as HTML)."""
+        return to_html(self._render("subject", kwargs), trim=trim)
+
+    def content_as_html(self, trim: bool = False, **kwargs) -> str:
+        """The content as the screen shows it (docassemble markup and Markdown as HTML)."""
+        return to_html(self._render("content", kwargs), trim=trim)
+
     def __str__(self) -> str:
         return self.content
 
@@ -89,6 +101,12 @@ class DATemplate(DAObject):
 
     def show_as_markdown(self, **kwargs: Any) -> str:
         return str(self.content)
+
+    def subject_as_html(self, trim: bool = False, **kwargs: Any) -> str:
+        return to_html(str(self.subject), trim=trim)
+
+    def content_as_html(self, trim: bool = False, **kwargs: Any) -> str:
+        return to_html(str(self.content), trim=trim)
 
     def __str__(self) -> str:
         return str(self.content)

@@ -86,7 +86,13 @@ def _random(alphabet: str, length: int = 32) -> str:
 UTIL_EXTRAS: dict[str, Any] = {
     "DADateTime": DADateTime, "zoneinfo": zoneinfo, "object_name_convert": object_name_convert,
     "CustomDataType": CustomDataType}
+def temp_redirect(url: str, expire: Any = None, local: bool = False, one_time: bool = False) -> str:
+    """docassemble hands out a short-lived URL that redirects to ``url``; here, ``url``."""
+    return str(url)
+
+
 FUNCTIONS_EXTRAS: dict[str, Any] = {
+    "temp_redirect": temp_redirect,
     "safe_json": lambda value, level=0, is_key=False: serializable(value, level),
     "get_current_info": get_current_info, "reset_local_variables": reset_local_variables,
     "DANav": DANav, "CustomDataType": CustomDataType}

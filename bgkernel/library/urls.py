@@ -352,8 +352,13 @@ def get_locale(*pargs: str) -> Any:
     return extra.get("locale") or str(_config("locale", "en_US.utf8"))
 
 
+# the conventions of en_US.utf8, as Python's locale.localeconv() gives them
 _CONVENTIONS = {"currency_symbol": "$", "int_curr_symbol": "USD ", "decimal_point": ".",
-                "thousands_sep": ",", "mon_decimal_point": ".", "mon_thousands_sep": ","}
+                "thousands_sep": ",", "mon_decimal_point": ".", "mon_thousands_sep": ",",
+                "grouping": [3, 3, 0], "mon_grouping": [3, 3, 0], "frac_digits": 2,
+                "int_frac_digits": 2, "p_cs_precedes": 1, "n_cs_precedes": 1, "p_sep_by_space": 0,
+                "n_sep_by_space": 0, "p_sign_posn": 1, "n_sign_posn": 1, "positive_sign": "",
+                "negative_sign": "-"}
 
 
 def update_locale() -> None:
