@@ -124,12 +124,12 @@ def test_a_package_checkout_is_used_as_if_installed(sim, package, monkeypatch):
     from bgkernel.language import packages
     root = str(package.parent.parent)
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p != root])
-    monkeypatch.setattr(packages, "_CHECKOUTS", [])
+    monkeypatch.setattr(packages, "_CHECKOUTS", {})
     interview = package / "data" / "questions" / "main.yml"
     interview.write_text(INTERVIEW)
     s = sim.start(sim.load(str(interview)))
     assert s.answer({"greeter.name": "Ada"}).question == "Hello, Ada"
-    assert packages._CHECKOUTS == [root]
+    assert packages._CHECKOUTS == {"docassemble.mypkg": str(package)}
 
 
 def test_a_checkout_is_found_after_python_made_the_docassemble_namespace(sim, package, tmp_path,
@@ -145,7 +145,7 @@ def test_a_checkout_is_found_after_python_made_the_docassemble_namespace(sim, pa
         monkeypatch.delitem(sys.modules, name)
     root = str(package.parent.parent)
     monkeypatch.setattr(sys, "path", [str(installed)] + [p for p in sys.path if p != root])
-    monkeypatch.setattr(packages, "_CHECKOUTS", [])
+    monkeypatch.setattr(packages, "_CHECKOUTS", {})
     importlib.import_module("docassemble.other")
     assert not getattr(sys.modules["docassemble"], "__bgkernel_alias__", False)
     interview = package / "data" / "questions" / "main.yml"
@@ -163,3 +163,14 @@ def test_user_info_names_the_interviews_package(sim, package):
                                  "'colour': 'red'}")
     assert sim.start(sim.load("mandatory: True\nquestion: ${ user_info().package }\n")) \
         .screen.question == "None"
+
+
+def test_docassembles_own_examples_keep_bgkernels_modules(tmp_path, monkeypatch):
+    """An interview read from docassemble.base's examples folder (as the shipped examples
+    are) does not make that docassemble.base the one imported."""
+    from bgkernel.language import packages
+    monkeypatch.setattr(packages, "_CHECKOUTS", {})
+    examples = tmp_path / "docassemble" / "base" / "data" / "questions" / "examples"
+    examples.mkdir(parents=True)
+    packages.add_checkout(str(examples / "x.yml"))
+    assert packages._CHECKOUTS == {}

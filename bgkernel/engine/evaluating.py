@@ -15,7 +15,6 @@ from ..language.blocks import CodeBlock
 from ..language.interview import Interview
 from ..language.packages import package_of
 from ..language.templates import MAKO_MARKER, Text
-from ..library.compat import refresh_namespace
 from ..library.data_objects import describes_object
 
 __all__ = ["local_module", "import_modules", "is_initial", "literal", "substitute", "names_for", "data_value",
@@ -57,8 +56,6 @@ def import_modules(interview: Interview, ns: dict) -> None:
     """The interview's ``imports`` (``import x``) and ``modules`` (``from x import *``);
     the library itself is there already unless ``suppress loading util`` is set.  A module
     that cannot be imported is a ``CodeError`` at the line of the block that names it."""
-    if interview.imports or interview.modules:
-        refresh_namespace()
     for module in interview.imports:
         with _naming(interview, module):
             if module.startswith("."):

@@ -4,9 +4,9 @@ A docassemble package (``docassemble.demo``) keeps its interviews in ``data/ques
 templates in ``data/templates``, its static files in ``data/static`` and its data files in
 ``data/sources``.  ``docassemble.demo:data/questions/x.yml`` names a file of the package;
 ``docassemble.demo:x.yml`` names one in the folder of its kind.  Packages are found on
-``sys.path`` without importing them, and in the checkouts of packages whose interviews were
-loaded from their files (a package being written is used as if installed, as on the
-author's server).
+``sys.path`` without importing them; a package whose interview was loaded from its own
+folder is used from there when it is not installed (a package being written works as on
+the author's server).
 """
 from __future__ import annotations
 
@@ -14,25 +14,28 @@ import os
 import sys
 
 __all__ = ["package_dir", "package_file", "split_reference", "namespace_dirs", "package_of",
-           "add_checkout"]
+           "add_checkout", "checkout_of"]
 
-# folders holding the docassemble/ of a package checkout an interview was loaded from
-_CHECKOUTS: list[str] = []
-
-
-def _entries() -> list[str]:
-    return [*sys.path, *_CHECKOUTS]
+# packages whose interviews were loaded from their own folder: 'docassemble.X' -> folder
+_CHECKOUTS: dict[str, str] = {}
+# served by bgkernel itself: an interview read from docassemble's own examples keeps them
+_PROVIDED = ("docassemble.base", "docassemble.webapp")
 
 
 def add_checkout(interview_path: str) -> None:
-    """An interview read from ``<root>/docassemble/X/data/questions/``: make ``<root>``'s
-    packages findable (``docassemble.X:...`` references and ``docassemble.X.module``)."""
+    """An interview read from ``.../docassemble/X/data/questions/``: the package
+    ``docassemble.X`` is found there (its modules and ``docassemble.X:...`` references)
+    when it is not installed."""
     found = package_of(os.path.dirname(os.path.abspath(interview_path)))
-    if found is None:
+    if found is None or found[0] in _PROVIDED or found[0] in _CHECKOUTS:
         return
-    root = os.path.dirname(os.path.dirname(found[1]))
-    if root not in _CHECKOUTS and root not in sys.path:
-        _CHECKOUTS.append(root)
+    if _installed_dir(found[0]) is None:
+        _CHECKOUTS[found[0]] = found[1]
+
+
+def checkout_of(package: str) -> str | None:
+    """The folder of a package known from an interview loaded from it, or None."""
+    return _CHECKOUTS.get(package)
 
 
 def split_reference(ref: str) -> tuple[str | None, str]:
@@ -46,9 +49,13 @@ def split_reference(ref: str) -> tuple[str | None, str]:
 
 
 def package_dir(package: str) -> str | None:
-    """The folder of an installed (or path-added) package, or None."""
+    """The folder of an installed (or path-added, or checked-out) package, or None."""
+    return _installed_dir(package) or _CHECKOUTS.get(package)
+
+
+def _installed_dir(package: str) -> str | None:
     parts = package.split(".")
-    for entry in _entries():
+    for entry in sys.path:
         folder = os.path.join(entry or os.getcwd(), *parts)
         if os.path.isfile(os.path.join(folder, "__init__.py")) or (
                 os.path.isdir(folder) and len(parts) > 1):
@@ -73,7 +80,7 @@ def package_file(ref: str, kind: str = "questions") -> str | None:
 def namespace_dirs(name: str = "docassemble") -> list[str]:
     """Every ``<entry>/docassemble`` folder on ``sys.path`` (a namespace package's path)."""
     found = []
-    for entry in _entries():
+    for entry in sys.path:
         folder = os.path.join(entry or os.getcwd(), name)
         if os.path.isdir(folder) and folder not in found:
             found.append(folder)

@@ -28,12 +28,13 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from ..language.packages import namespace_dirs
+from ..language.packages import checkout_of, namespace_dirs
 from . import catalog as library, grammar, words
 from .catalog import STDLIB_NAMES
 from .collections_list import DAList
@@ -182,6 +183,10 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds the docassemble modules above; the last finder on ``sys.meta_path``."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None):
+        folder = checkout_of(fullname)
+        if folder is not None:           # docassemble.X used from its own folder
+            return importlib.util.spec_from_file_location(
+                fullname, os.path.join(folder, "__init__.py"), submodule_search_locations=[folder])
         if fullname not in _PACKAGES and fullname not in _MODULES:
             return None
         return importlib.util.spec_from_loader(fullname, self, is_package=fullname in _PACKAGES)
@@ -259,19 +264,6 @@ def install() -> None:
     """Make the docassemble modules importable (once; a real docassemble still wins)."""
     if not any(f is _FINDER for f in sys.meta_path):
         sys.meta_path.append(_FINDER)
-
-
-def refresh_namespace() -> None:
-    """A ``docassemble`` namespace package that Python made itself (an installed
-    ``docassemble.X`` was imported before the aliases) also sees the package checkouts that
-    interviews were loaded from."""
-    module = sys.modules.get("docassemble")
-    path = getattr(module, "__path__", None)
-    if path is None or isinstance(path, _DocassemblePath):
-        return
-    for folder in namespace_dirs("docassemble"):
-        if folder not in list(path):
-            path.append(folder)
 
 
 def uninstall() -> None:
