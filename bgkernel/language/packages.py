@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["package_dir", "package_file", "split_reference", "namespace_dirs", "package_of"]
+__all__ = ["package_dir", "package_file", "split_reference", "namespace_dirs", "package_of",
+           "template_file"]
 
 
 def split_reference(ref: str) -> tuple[str | None, str]:
@@ -70,3 +71,22 @@ def package_of(folder: str) -> tuple[str, str] | None:
         return None
     root = os.sep.join(parts[:at])
     return f"docassemble.{parts[at - 1]}", root
+
+
+def template_file(ref: str, interview_file: str | None, kind: str = "templates") -> str | None:
+    """A template (or static) file as docassemble finds it: ``package:data/templates/x``
+    (or ``package:x``), an absolute path, the ``data/<kind>`` folder of the package the
+    interview is in (``.../data/questions/i.yml`` looks in ``.../data/templates``), or beside
+    the interview file."""
+    ref = str(ref).strip()
+    if split_reference(ref)[0] is not None:
+        return package_file(ref, kind)
+    if os.path.isabs(ref):
+        return ref if os.path.isfile(ref) else None
+    folder = os.path.dirname(os.path.abspath(interview_file)) if interview_file else os.getcwd()
+    candidates = []
+    found = package_of(folder)
+    if found is not None:
+        candidates.append(os.path.join(found[1], "data", kind, ref))
+    candidates += [os.path.join(folder, ref), os.path.join(folder, "data", kind, ref)]
+    return next((path for path in candidates if os.path.isfile(path)), None)

@@ -44,8 +44,8 @@ __all__ = [
     "get_chat_log", "static_image", "dispatch", "get_default_timezone", "location_known",
     "location_returned", "user_lat_lon",
     # services a server provides: DAError when called (send_sms: False)
-    "send_sms", "send_fax", "ocr_file", "ocr_file_in_background", "read_qr", "pdf_concatenate",
-    "zip_file", "overlay_pdf", "docx_concatenate", "assemble_docx", "get_sms_session",
+    "send_sms", "send_fax", "ocr_file", "ocr_file_in_background", "read_qr",
+    "overlay_pdf", "assemble_docx", "get_sms_session",
     "initiate_sms_session", "terminate_sms_session", "write_record", "read_records",
     "delete_record", "map_of", "interview_list", "run_python_module",
 ]
@@ -470,10 +470,7 @@ terminate_sms_session = _unavailable("terminate_sms_session", "a Twilio account"
 ocr_file = _unavailable("ocr_file", "Tesseract OCR")
 ocr_file_in_background = _unavailable("ocr_file_in_background", "Tesseract OCR and Celery")
 read_qr = _unavailable("read_qr", "the zbar library")
-pdf_concatenate = _unavailable("pdf_concatenate", "pdftk and LibreOffice")
-zip_file = _unavailable("zip_file", "the server's file storage")
 overlay_pdf = _unavailable("overlay_pdf", "pdftk")
-docx_concatenate = _unavailable("docx_concatenate", "LibreOffice")
 assemble_docx = _unavailable("assemble_docx", "LibreOffice")
 write_record = _unavailable("write_record", "the server's SQL database")
 read_records = _unavailable("read_records", "the server's SQL database")
