@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from pypdf import PdfReader
+from pypdf import PdfReader
 
 from bgkernel.language.blocks import (AttachmentBlock, CodeBlock, ObjectsBlock, QuestionBlock,
                                       SettingsBlock, TemplateBlock)

@@ -203,6 +203,8 @@ def _fix_docx(path: str, metadata: dict) -> None:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if _CENTER in text else WD_ALIGN_PARAGRAPH.RIGHT
             for run in paragraph.runs:
                 run.text = run.text.replace(_CENTER, "").replace(_RIGHT, "")
+                if not run.text:
+                    run._element.getparent().remove(run._element)
     style = document.styles["Normal"]
     size = re.match(r"([0-9.]+)\s*pt", str(metadata.get("fontsize", "")))
     if size:
