@@ -83,10 +83,12 @@ def template_file(ref: str, interview_file: str | None, kind: str = "templates")
         return package_file(ref, kind)
     if os.path.isabs(ref):
         return ref if os.path.isfile(ref) else None
-    folder = os.path.dirname(os.path.abspath(interview_file)) if interview_file else os.getcwd()
     candidates = []
-    found = package_of(folder)
-    if found is not None:
-        candidates.append(os.path.join(found[1], "data", kind, ref))
-    candidates += [os.path.join(folder, ref), os.path.join(folder, "data", kind, ref)]
+    for place in dict.fromkeys([os.path.abspath(interview_file), os.path.realpath(interview_file)]
+                               if interview_file else [os.path.join(os.getcwd(), "-")]):
+        folder = os.path.dirname(place)
+        found = package_of(folder)
+        if found is not None:
+            candidates.append(os.path.join(found[1], "data", kind, ref))
+        candidates += [os.path.join(folder, ref), os.path.join(folder, "data", kind, ref)]
     return next((path for path in candidates if os.path.isfile(path)), None)

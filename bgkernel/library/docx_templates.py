@@ -135,7 +135,7 @@ def _environment(skip_undefined: bool, namespace: dict) -> Any:
             except AttributeError as err:
                 name = missing_name(err)
                 if name is not None:
-                    return self.undefined(name=name)
+                    return self.undefined(hint=f"'{name}' is undefined", name=name)
                 return self.undefined(obj=obj, name=attribute)
 
         def getitem(self, obj: Any, argument: Any) -> Any:
@@ -144,7 +144,7 @@ def _environment(skip_undefined: bool, namespace: dict) -> Any:
             except (AttributeError, TypeError, LookupError) as err:
                 name = missing_name(err)
                 if name is not None:
-                    return self.undefined(name=name)
+                    return self.undefined(hint=f"'{name}' is undefined", name=name)
                 return self.undefined(obj=obj, name=argument)
 
     env = Environment(undefined=Skip if skip_undefined else jinja2.StrictUndefined,
