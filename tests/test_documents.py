@@ -435,3 +435,19 @@ def test_docx_becomes_pdf_through_html_where_libreoffice_is_not_installed(tmp_pa
     monkeypatch.setattr(conversion, "soffice_path", lambda: None)
     conversion.docx_to_pdf(source, str(tmp_path / "plain.pdf"))
     assert pdf_text(str(tmp_path / "plain.pdf")) == "Hello from a DOCX"
+
+
+def test_the_screen_widget_links_every_format_and_previews_the_pdfs_first_page(sim, tmp_path):
+    import base64
+    import io
+    import re
+
+    from bgkernel.widgets.screen import ScreenView
+    s = session(sim, tmp_path, "mandatory: True\nquestion: Hi\nattachment:\n  name: Note\n"
+                "  filename: note\n  valid formats: [pdf, docx]\n  content: One [PAGEBREAK] Two\n")
+    view = ScreenView(s.screen, lambda label: None, lambda name: None, lambda: None)
+    head, preview = view.attachments.children[0].children
+    assert 'download="note.pdf"' in head.value and 'download="note.docx"' in head.value
+    found = re.search(r'data="data:application/pdf;base64,([^"#]+)', preview.value)
+    first = PdfReader(io.BytesIO(base64.b64decode(found.group(1))))
+    assert len(first.pages) == 1 and first.pages[0].extract_text().strip() == "One"

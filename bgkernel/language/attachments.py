@@ -39,6 +39,8 @@ def _texts(ctx: Reading, value: Any, key: str) -> Any:
         return {str(k): _texts(ctx, v, key) for k, v in value.items()}
     if isinstance(value, list):
         return [_texts(ctx, v, key) for v in value]
+    if isinstance(value, bool):
+        return value
     return Text("" if value is None else value, ctx.file, ctx.line_of(key))
 
 

@@ -13,12 +13,14 @@ so nothing is ever half-written.
 """
 from __future__ import annotations
 
+import atexit
 import html as html_lib
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import warnings
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -249,6 +251,19 @@ def _rtf(marker: str) -> re.Pattern:
 
 # --- DOCX → PDF ---------------------------------------------------------------------------
 
+_office_lock = threading.Lock()        # one LibreOffice at a time per profile
+_profiles: dict[int, str] = {}
+
+
+def _office_profile() -> str:
+    """A LibreOffice user profile for this process (made once: its first start is slow)."""
+    pid = os.getpid()
+    if pid not in _profiles:
+        _profiles[pid] = tempfile.mkdtemp(prefix="bgkernel-office-profile-")
+        atexit.register(shutil.rmtree, _profiles[pid], True)
+    return _profiles[pid]
+
+
 def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -266,12 +281,11 @@ def docx_to_pdf(docx_path: str, pdf_path: str) -> None:
                           f"{html.stderr.decode('utf-8', 'replace').strip()}")
         html_to_pdf(html.stdout.decode("utf-8"), pdf_path)
         return
-    with tempfile.TemporaryDirectory(prefix="bgkernel-office-") as work:
+    with _office_lock, tempfile.TemporaryDirectory(prefix="bgkernel-office-") as work:
         source = os.path.join(work, "document.docx")
         shutil.copyfile(docx_path, source)
-        profile = "file://" + os.path.join(work, "profile")
-        run = subprocess.run([office, f"-env:UserInstallation={profile}", "--headless",
-                              "--convert-to", "pdf", "--outdir", work, source],
+        run = subprocess.run([office, f"-env:UserInstallation=file://{_office_profile()}",
+                              "--headless", "--convert-to", "pdf", "--outdir", work, source],
                              capture_output=True, timeout=300, check=False)
         produced = os.path.join(work, "document.pdf")
         if run.returncode != 0 or not os.path.exists(produced):

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from ..errors import DAError
 from .conversion import writing
 
-__all__ = ["pdf_field_names", "fill_pdf", "concatenate_pdfs", "count_pages"]
+__all__ = ["pdf_field_names", "fill_pdf", "concatenate_pdfs", "count_pages", "first_page"]
 
 _ON = ("Yes", "yes", "True", "true", "On", "on")
 
@@ -194,3 +194,14 @@ def concatenate_pdfs(paths: list[str], out_path: str) -> None:
         writer.append(_reader(path))
     with writing(out_path) as temp, open(temp, "wb") as out:
         writer.write(out)
+
+
+def first_page(path: str) -> bytes:
+    """A PDF of the first page of ``path`` alone (a preview)."""
+    from pypdf import PdfWriter  # noqa: PLC0415
+
+    writer = PdfWriter()
+    writer.add_page(_reader(path).pages[0])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
