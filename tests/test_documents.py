@@ -451,3 +451,23 @@ def test_the_screen_widget_links_every_format_and_previews_the_pdfs_first_page(s
     found = re.search(r'data="data:application/pdf;base64,([^"#]+)', preview.value)
     first = PdfReader(io.BytesIO(base64.b64decode(found.group(1))))
     assert len(first.pages) == 1 and first.pages[0].extract_text().strip() == "One"
+
+
+def test_a_files_show_in_a_docx_template_is_an_image_of_that_width(sim, tmp_path, dot):
+    docx_template(str(tmp_path / "sig.docx"), ["Signed: {{ signature.show(width='1in') }}"])
+    s = session(sim, tmp_path, f"""
+mandatory: True
+question: Done
+attachment:
+  filename: sig
+  valid formats: [docx]
+  docx template file: sig.docx
+---
+code: |
+  signature = DAFile("signature")
+  signature.initialize(filename="sig.png")
+  signature.copy_into({dot!r})
+""")
+    (doc,) = s.screen.attachments
+    (shape,) = docx.Document(doc.files["docx"]).inline_shapes
+    assert shape.width == 914400                              # one inch, in EMU

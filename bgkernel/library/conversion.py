@@ -30,10 +30,10 @@ from ..language.markup import document_html
 from .files import file_path
 
 __all__ = ["markdown_to_html", "html_to_pdf", "html_to_pandoc", "docx_to_pdf", "write_atomic",
-           "writing", "resolve_images", "pandoc_path", "soffice_path"]
+           "writing", "resolve_images", "pandoc_path", "soffice_path", "FILE_TAG"]
 
 _CENTER, _RIGHT, _BREAK = "\u2063BGKC\u2063", "\u2063BGKR\u2063", "\u2063BGKPAGEBREAK\u2063"
-_FILE_TAG = re.compile(r"\[FILE ([^,\]]+)(?:, *([^,\]]*))?(?:, *([^\]]*))?\]")
+FILE_TAG = re.compile(r"\[FILE ([^,\]]+)(?:, *([^,\]]*))?(?:, *([^\]]*))?\]")
 
 
 # --- writing safely ---------------------------------------------------------------------
@@ -74,7 +74,7 @@ def resolve_images(markdown: str, find: Callable[[str], str | None] | None = Non
         style = f' style="width: {width}"' if width and width != "None" else ""
         alt = html_lib.escape(alt if alt and alt != "None" else "")
         return f'<img src="{_uri(path)}" alt="{alt}"{style}>'
-    return _FILE_TAG.sub(image, markdown) if "[FILE" in markdown else markdown
+    return FILE_TAG.sub(image, markdown) if "[FILE" in markdown else markdown
 
 
 def _uri(path: str) -> str:

@@ -18,7 +18,8 @@ import tempfile
 from typing import Any, Callable
 
 from ..errors import DAError, TemplateError
-from .conversion import html_to_pandoc, markdown_to_html, writing
+from .conversion import FILE_TAG, html_to_pandoc, markdown_to_html, writing
+from .files import file_path
 
 __all__ = ["render_docx", "include_docx_template", "concatenate_docx", "FILTER_NAMES",
            "template_finder"]
@@ -39,7 +40,7 @@ template_finder: contextvars.ContextVar[Callable[[str], str | None] | None] = \
 
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 _TAG = re.compile(r"({[%{].*?[%}]})", re.DOTALL)
-_FILE_CLASSES = ("DAFile", "DAFileList", "DAStaticFile", "DAFileCollection")
+_FILE_CLASSES = ("DAFile", "DAFileList", "DAStaticFile", "DAFileCollection", "_Path")
 
 
 def _straight_quotes(match: re.Match) -> str:
@@ -57,6 +58,8 @@ def _xml_text(value: Any) -> Any:
     if value is None or isinstance(value, (int, bool, float)):
         return value
     text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", str(value))
+    if text.startswith("[FILE ") and (image := _file_tag_image(text)) is not None:
+        return str(image)
     if "<w:r>" in text or "</w:t>" in text:
         return re.sub(r"&(?!#?[0-9A-Za-z]+;)", "&amp;", text)
     text = re.sub(r"&(?!#?[0-9A-Za-z]+;)", "&amp;", text)
@@ -74,6 +77,37 @@ def _image(value: Any, width: Any = None) -> Any:
                                          str(path).lower().endswith((".png", ".jpg", ".jpeg", ".gif"))):
         return _xml_text(str(value)) if type(value).__name__ not in _FILE_CLASSES else ""
     return InlineImage(state["template"], path, width=width or Inches(2.5))
+
+
+def _file_tag_image(text: str) -> Any:
+    """``[FILE n, 1in]`` (what ``DAFile.show()`` gives) as an inline image, or None."""
+    from docx.shared import Cm, Inches, Pt  # noqa: PLC0415
+
+    found = FILE_TAG.fullmatch(text.strip())
+    state = _rendering.get()
+    if found is None or state is None:
+        return None
+    ref = found.group(1).strip()
+    finder = template_finder.get()
+    path = file_path(ref) if ref.isdigit() else (finder(ref) if finder else None)
+    if not path:
+        return None
+    size = re.fullmatch(r"([0-9.]+)\s*(in|cm|pt|px)", (found.group(2) or "").strip())
+    width = None
+    if size:
+        amount = float(size.group(1))
+        width = {"in": Inches, "cm": Cm, "pt": Pt, "px": lambda v: Pt(v * 0.75)}[size.group(2)](amount)
+    return _image(_Path(path), width)
+
+
+class _Path:
+    """A file given by path, for :func:`_image`."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def path(self) -> str:
+        return self._path
 
 
 def _markdown_filter(text: Any) -> Any:
