@@ -36,6 +36,12 @@ def write(folder, name: str, text: str) -> str:
     return str(path)
 
 
+def docx_only(name: str, code: str) -> str:
+    """An interview showing the DOCX made from ``<name>.docx``, with ``code`` defining names."""
+    return (f"mandatory: True\nquestion: Done\nattachment:\n  filename: {name}\n"
+            f"  valid formats: [docx]\n  docx template file: {name}.docx\n---\ncode: |{code}")
+
+
 def session(sim, folder, yaml: str):
     return sim.start(sim.load(write(folder, "interview.yml", yaml)))
 
@@ -221,18 +227,10 @@ def test_include_docx_template_and_images_in_a_docx(sim, tmp_path, dot):
     docx_template(str(tmp_path / "main.docx"), ["Start {{ who }}", "{{p include_docx_template('part.docx', extra='X') }}",
                                                 "Picture: {{ picture }}", "End"])
     docx_template(str(tmp_path / "part.docx"), ["Part for {{ who }} {{ extra }}"])
-    s = session(sim, tmp_path, f"""
-mandatory: True
-question: Done
-attachment:
-  filename: main
-  valid formats: [docx]
-  docx template file: main.docx
----
-code: |
+    s = session(sim, tmp_path, docx_only("main", f"""
   who = "Lee"
   picture = DAStaticFile(filename={dot!r})
-""")
+"""))
     (doc,) = s.screen.attachments
     document = docx.Document(doc.files["docx"])
     texts = [p.text for p in document.paragraphs if p.text]
@@ -455,19 +453,11 @@ def test_the_screen_widget_links_every_format_and_previews_the_pdfs_first_page(s
 
 def test_a_files_show_in_a_docx_template_is_an_image_of_that_width(sim, tmp_path, dot):
     docx_template(str(tmp_path / "sig.docx"), ["Signed: {{ signature.show(width='1in') }}"])
-    s = session(sim, tmp_path, f"""
-mandatory: True
-question: Done
-attachment:
-  filename: sig
-  valid formats: [docx]
-  docx template file: sig.docx
----
-code: |
+    s = session(sim, tmp_path, docx_only("sig", f"""
   signature = DAFile("signature")
   signature.initialize(filename="sig.png")
   signature.copy_into({dot!r})
-""")
+"""))
     (doc,) = s.screen.attachments
     (shape,) = docx.Document(doc.files["docx"]).inline_shapes
     assert shape.width == 914400                              # one inch, in EMU
