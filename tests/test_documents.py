@@ -461,3 +461,18 @@ def test_a_files_show_in_a_docx_template_is_an_image_of_that_width(sim, tmp_path
     (doc,) = s.screen.attachments
     (shape,) = docx.Document(doc.files["docx"]).inline_shapes
     assert shape.width == 914400                              # one inch, in EMU
+
+
+def test_markdown_and_inline_markdown_filters_in_a_docx_template(sim, tmp_path):
+    docx_template(str(tmp_path / "md.docx"), ["{{p body|markdown }}", "Inline: {{r note|inline_markdown }}"])
+    s = session(sim, tmp_path, docx_only("md", """
+  body = "# Heading\\n\\nSome **bold** text.\\n\\n- one\\n- two"
+  note = "very *important*"
+"""))
+    (doc,) = s.screen.attachments
+    document = docx.Document(doc.files["docx"])
+    assert [(p.text, p.style.name) for p in document.paragraphs][:2] == [
+        ("Heading", "Heading 1"), ("Some bold text.", "First Paragraph")]
+    inline = document.paragraphs[-1]
+    assert inline.text == "Inline: very important"
+    assert [r.text for r in inline.runs if r.italic] == ["important"]
