@@ -236,10 +236,14 @@ def _attachments(screen: Screen) -> W.Widget | None:
         head += ("<br>" + " ".join(links) if links else "") + "</p>"
         preview = W.HTML(_pdf_preview(doc.files["pdf"]) if "pdf" in (doc.files or {}) else
                          f'<div style="border:1px solid #ddd;padding:8px;max-height:30em;'
-                         f'overflow:auto">{doc.html}</div>')
+                         f'overflow:auto">{doc.html or _text_block(doc.text)}</div>')
         panes.append(W.VBox([W.HTML(head), preview]))
         titles.append(doc.name)
     return W.Accordion(children=panes, titles=tuple(titles))
+
+
+def _text_block(text: str) -> str:
+    return f'<pre style="white-space:pre-wrap">{_html.escape(text)}</pre>' if text else ""
 
 
 def _pdf_preview(path: str) -> str:
