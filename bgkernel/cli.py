@@ -1,6 +1,6 @@
 """``python -m bgkernel``: run interviews headless, run scheduled tasks, export timelines.
 
-    bgkernel run FILE --answer VAR=VALUE ... [--advance DAYS] [--json] [--store PATH]
+    bgkernel run FILE --answer VAR=VALUE ... [--advance DAYS] [--json] [--store PATH] [--out DIR]
     bgkernel cron --type cron_daily --store PATH
     bgkernel timeline STORE [--out FILE.csv|.parquet]
     bgkernel demo
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import warnings
 from typing import Any
@@ -31,11 +32,14 @@ def _parse_value(text: str) -> Any:
 
 
 def drive(session: Any, answers: dict, presses: list[str], out: Any, as_json: bool,
-          max_steps: int = 100) -> Any:
-    """Answer each screen from ``answers`` until nothing more can be answered."""
+          max_steps: int = 100, documents: str | None = None) -> Any:
+    """Answer each screen from ``answers`` until nothing more can be answered; the
+    documents of each screen are copied into the folder ``documents`` when given."""
     screen = session.screen
     for _ in range(max_steps):
         _print(screen, out, as_json)
+        if documents:
+            _save_documents(screen, documents, out if not as_json else None)
         if screen.kind == "wait" or (screen.kind == "question" and screen.reload and session.tasks):
             if session.sim.tasks.pending(session.id):
                 session.wait(timeout=120)
@@ -82,6 +86,17 @@ def _print(screen: Any, out: Any, as_json: bool) -> None:
         out.write(screen.text() + "\n\n")
 
 
+def _save_documents(screen: Any, folder: str, out: Any) -> None:
+    """Copy a screen's documents (every format) into ``folder``."""
+    os.makedirs(folder, exist_ok=True)
+    for doc in screen.attachments:
+        for ext, path in doc.files.items():
+            target = os.path.join(folder, f"{doc.filename}.{ext}")
+            shutil.copyfile(path, target)
+            if out is not None:
+                out.write(f"wrote {target}\n")
+
+
 def _timeline_text(sim: Any) -> str:
     frame = sim.timeline
     if frame.empty:
@@ -103,7 +118,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = {"worker start delay": args.start_delay} if args.start_delay is not None else None
     with Simulator(store=args.store, start=args.start, config=config, timescale=args.timescale) as sim:
         session = sim.start(_load(sim, args.file))
-        drive(session, answers, list(args.press or []), sys.stdout, args.json)
+        drive(session, answers, list(args.press or []), sys.stdout, args.json,
+              documents=args.out)
         if args.advance:
             runs = sim.advance(days=args.advance)
             session.sim.tasks.wait_session(None, timeout=300)
@@ -186,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--json", action="store_true", help="one JSON object per screen")
     run.add_argument("--timeline", action="store_true", help="print the timeline at the end")
     run.add_argument("--timescale", type=float, default=1.0)
+    run.add_argument("--out", metavar="DIR", help="write the documents of each screen here")
     run.add_argument("--start-delay", type=float, default=None, help="worker start delay (s)")
     run.set_defaults(func=cmd_run)
     cron = sub.add_parser("cron", help="one scheduled run over a store's sessions")

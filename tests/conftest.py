@@ -1,6 +1,7 @@
 """Shared fixtures: a fast simulator, the project's interviews, docassemble's demos."""
 from __future__ import annotations
 
+import os
 import pathlib
 
 import pytest
@@ -9,7 +10,9 @@ import bgkernel
 
 HERE = pathlib.Path(__file__).resolve().parent
 INTERVIEWS = HERE / "interviews"
-CONFORMANCE = HERE.parents[1] / "shared" / "conformance" / "docassemble-examples"
+# ../shared beside the checkout (BGKERNEL_SHARED names it when the checkout is elsewhere)
+SHARED = pathlib.Path(os.environ.get("BGKERNEL_SHARED") or HERE.parents[1] / "shared")
+CONFORMANCE = SHARED / "conformance" / "docassemble-examples"
 
 
 def demo_path(name: str) -> pathlib.Path:

@@ -7,6 +7,8 @@ interrupted re-runs), the expected values were checked against the real engine.
 from __future__ import annotations
 
 import pytest
+from pypdf import PdfReader
+from pypdf import PdfReader
 
 from bgkernel.language.blocks import (AttachmentBlock, CodeBlock, ObjectsBlock, QuestionBlock,
                                       SettingsBlock, TemplateBlock)
@@ -322,9 +324,11 @@ def test_attachment_on_a_question(sim):
     assert doc.markdown.startswith("# Receipt\n\nReceived from **Ann Lee** the sum of $1,250.00.")
     assert "<h1>Receipt</h1>" in doc.html and "<strong>Ann Lee</strong>" in doc.html
     assert "**" not in doc.text and "Ann Lee" in doc.text
-    for ext in ("md", "html", "txt"):
+    assert sorted(doc.files) == ["html", "pdf", "rtf"]     # docassemble's default formats
+    for ext in ("html", "rtf"):
         with open(doc.files[ext], encoding="utf-8") as handle:
             assert "Ann Lee" in handle.read()
+    assert "Received from Ann Lee" in PdfReader(doc.files["pdf"]).pages[0].extract_text()
     receipt = s.get("receipt")
     assert type(receipt).__name__ == "DAFileCollection"
     assert receipt.info["name"] == "Rent receipt"

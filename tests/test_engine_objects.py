@@ -131,7 +131,7 @@ def test_dafilecollection_from_an_attachment(sim):
     s.answer(tenant="Ann Lee")
     receipt = s.get("receipt")
     assert type(receipt).__name__ == "DAFileCollection"
-    for ext in ("md", "html", "txt"):
+    for ext in ("pdf", "rtf", "html"):
         item = getattr(receipt, ext)
         assert type(item).__name__ == "DAFile"
         assert item.filename == f"receipt_ann lee.{ext}"

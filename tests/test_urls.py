@@ -137,7 +137,7 @@ def test_server_side_services():
         with pytest.raises(DAError, match=r"ocr_file\(\) is not available in bgkernel"):
             urls.ocr_file("scan.png")
         with pytest.raises(NameError):           # an undefined argument is sought first
-            urls.zip_file(Undefined("user_picture"))
+            urls.overlay_pdf(Undefined("user_picture"))
         urls.set_live_help_status(availability=True, mode="help", partner_roles="advocate")
         assert urls._internal()["livehelp"] == {"availability": "available", "mode": "help",
                                                 "partner_roles": ["advocate"]}

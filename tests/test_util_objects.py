@@ -158,7 +158,7 @@ question: Done
     ("DAOAuth('o')", "an OAuth2 provider"),
     ("SVMMachineLearner('x')", "machine-learning training database"),
     ("DA.Sessions", "the SQL database"),
-    ("include_docx_template('a.docx')", "DOCX templates"),
+    ("include_docx_template('a.docx')", "only be used inside a DOCX template"),
 ])
 def test_names_that_need_a_service_say_which(sim, code, words):
     s = start(sim, f"mandatory: True\ncode: |\n  thing = {code}\n---\nmandatory: True\nquestion: No\n")

@@ -16,8 +16,10 @@ from typing import Any, Callable
 import ipywidgets as W
 
 from bgkernel.engine.screen import Screen
+from bgkernel.errors import DAError
 from bgkernel.language.markup import to_html
 from bgkernel.library.files import ext_and_mimetype
+from bgkernel.library.pdf_forms import first_page
 
 from .fields import _UNSET, FieldWidget, _plain, widget_for
 
@@ -232,11 +234,27 @@ def _attachments(screen: Screen) -> W.Widget | None:
         if doc.description:
             head += f" &mdash; {doc.description}"
         head += ("<br>" + " ".join(links) if links else "") + "</p>"
-        preview = W.HTML(f'<div style="border:1px solid #ddd;padding:8px;max-height:30em;'
-                         f'overflow:auto">{doc.html}</div>')
+        preview = W.HTML(_pdf_preview(doc.files["pdf"]) if "pdf" in (doc.files or {}) else
+                         f'<div style="border:1px solid #ddd;padding:8px;max-height:30em;'
+                         f'overflow:auto">{doc.html or _text_block(doc.text)}</div>')
         panes.append(W.VBox([W.HTML(head), preview]))
         titles.append(doc.name)
     return W.Accordion(children=panes, titles=tuple(titles))
+
+
+def _text_block(text: str) -> str:
+    return f'<pre style="white-space:pre-wrap">{_html.escape(text)}</pre>' if text else ""
+
+
+def _pdf_preview(path: str) -> str:
+    """The PDF's first page, shown by the browser's PDF viewer."""
+    try:
+        data = base64.b64encode(first_page(path)).decode("ascii")
+    except (OSError, DAError):
+        return ""
+    return (f'<object class="bgk-pdf-preview" type="application/pdf" width="100%" height="480" '
+            f'data="data:application/pdf;base64,{data}#page=1&amp;view=FitH">'
+            "(first page of the PDF)</object>")
 
 
 def _download_link(path: str, filename: str) -> str | None:

@@ -47,7 +47,7 @@ KINDS: tuple[str, ...] = (
     "checkin", "checkin_command", "task_queued", "task_started", "task_finished",
     "task_failed", "task_revoked", "response_action", "error_action", "lock_wait",
     "lock_timeout", "notification", "cron", "email_sent", "email_received",
-    "session_deleted", "warning", "error",
+    "session_deleted", "warning", "error", "document",
 )
 
 _NAN = math.nan

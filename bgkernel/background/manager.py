@@ -176,6 +176,9 @@ class TaskManager:
         for spec in data.get("launched", ()):
             if session is not None:
                 self.submit(session, spec)
+        for doc in data.get("documents", ()):
+            sim.record(record.session_id, "document", doc["name"], ", ".join(doc["formats"]),
+                       doc["seconds"], task=record.id)
         kind = data.get("kind")
         if kind == "error":
             detail = f"{data['error_type']}: {data['error_message']}"

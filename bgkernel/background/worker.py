@@ -150,7 +150,8 @@ def run_job(job: dict) -> dict:
     ctx.extra["store_path"] = job["store_path"]
     print(f"background_action: yaml_filename is {interview.name} and session code is "
           f"{job['session']} and action is {{'action': {job['action']!r}, 'arguments': {job['arguments']!r}}}")
-    out: dict[str, Any] = {"launched": services.launched, "emails": services.emails}
+    out: dict[str, Any] = {"launched": services.launched, "emails": services.emails,
+                           "documents": ctx.documents}
     try:
         with running(ctx):
             result = Evaluation(interview, ns, ctx).assemble()

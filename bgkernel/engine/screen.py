@@ -210,7 +210,8 @@ class Screen:
             "buttons": [{"label": b.label, "value": _jsonable(b.value), "variable": b.variable,
                          "command": b.command} for b in self.buttons],
             "targets": dict(self.targets), "flash": list(self.flash),
-            "attachments": [{"name": d.name, "filename": d.filename} for d in self.attachments],
+            "attachments": [{"name": d.name, "filename": d.filename, "files": dict(d.files)}
+                            for d in self.attachments],
             "errors": dict(self.errors),
         }
 

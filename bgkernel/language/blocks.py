@@ -107,8 +107,26 @@ class Attachment:
     content: Text | None
     variable: str | None = None
     description: Text | None = None
-    valid_formats: tuple[str, ...] = ("pdf", "docx")
+    valid_formats: tuple[str, ...] = ("*",)       # "*": docassemble's pdf, rtf and html
     metadata: tuple[tuple[str, Any], ...] = ()
+    formats_code: Any = None                      # `valid formats: {code: ...}` (an Expr)
+    docx_template: tuple = ()                     # `docx template file`: references or Exprs
+    pdf_template: Any = None                      # `pdf template file`: a reference or an Expr
+    fields: Any = None                            # `fields`: Text leaves in dicts and lists
+    field_variables: tuple[str, ...] = ()         # `field variables` (and `raw field variables`)
+    field_code: tuple = ()                        # `field code`: (name, Expr) pairs
+    code: Any = None                              # `code`: an Expr giving a dict
+    skip_undefined: bool = False
+    editable: Any = None                          # `editable`: an Expr (PDF forms)
+    decimal_places: int | None = None
+    file: str | None = None                       # where the attachment is in the YAML
+    line: int | None = None
+    folder: str | None = None                     # the interview's folder (template lookup)
+    manual_fields: bool = False                   # fields/code given: not every answer
+
+    @property
+    def template_kind(self) -> str:
+        return "docx" if self.docx_template else "pdf" if self.pdf_template is not None else ""
 
 
 @dataclass(frozen=True)

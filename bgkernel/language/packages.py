@@ -14,7 +14,7 @@ import os
 import sys
 
 __all__ = ["package_dir", "package_file", "split_reference", "namespace_dirs", "package_of",
-           "add_checkout", "checkout_of"]
+           "add_checkout", "checkout_of", "template_file"]
 
 # packages whose interviews were loaded from their own folder: 'docassemble.X' -> folder
 _CHECKOUTS: dict[str, str] = {}
@@ -98,3 +98,24 @@ def package_of(folder: str) -> tuple[str, str] | None:
         return None
     root = os.sep.join(parts[:at])
     return f"docassemble.{parts[at - 1]}", root
+
+
+def template_file(ref: str, interview_file: str | None, kind: str = "templates") -> str | None:
+    """A template (or static) file as docassemble finds it: ``package:data/templates/x``
+    (or ``package:x``), an absolute path, the ``data/<kind>`` folder of the package the
+    interview is in (``.../data/questions/i.yml`` looks in ``.../data/templates``), or beside
+    the interview file."""
+    ref = str(ref).strip()
+    if split_reference(ref)[0] is not None:
+        return package_file(ref, kind)
+    if os.path.isabs(ref):
+        return ref if os.path.isfile(ref) else None
+    candidates = []
+    for place in dict.fromkeys([os.path.abspath(interview_file), os.path.realpath(interview_file)]
+                               if interview_file else [os.path.join(os.getcwd(), "-")]):
+        folder = os.path.dirname(place)
+        found = package_of(folder)
+        if found is not None:
+            candidates.append(os.path.join(found[1], "data", kind, ref))
+        candidates += [os.path.join(folder, ref), os.path.join(folder, "data", kind, ref)]
+    return next((path for path in candidates if os.path.isfile(path)), None)

@@ -9,7 +9,8 @@ from typing import Any
 from ..errors import BlockError
 from . import datatype_names as datatypes
 from .assignments import canonical
-from .blocks import Attachment, Block, Choice, Field, QuestionBlock, ReviewItem
+from .attachments import read_attachments
+from .blocks import Block, Choice, Field, QuestionBlock, ReviewItem
 from .reading import (CHOICE_MODIFIERS, COMMANDS, FIELD_MODIFIERS, Reading, as_list, names_of,
                       with_defines)
 from .source import RawBlock
@@ -46,28 +47,6 @@ def _review(ctx: Reading, items: Any) -> tuple[ReviewItem, ...]:
             text=ctx.text(item.get("button", item.get("help")), "review"),
             note=ctx.text(item.get("note", item.get("html", item.get("raw html"))), "review"),
             show_if=tuple(str(v).strip() for v in as_list(item.get("show if")))))
-    return tuple(out)
-
-
-def read_attachments(ctx: Reading, data: dict) -> tuple[Attachment, ...]:
-    key = "attachment" if "attachment" in data else "attachments"
-    items = data[key]
-    if isinstance(items, dict):
-        items = [items]
-    if not isinstance(items, list):
-        raise ctx.error(f"'{key}' must be a dictionary or a list of them", key)
-    out = []
-    for item in items:
-        if not isinstance(item, dict):
-            raise ctx.error(f"each '{key}' item must be a dictionary", key)
-        formats = item.get("valid formats") or ("pdf", "docx")
-        out.append(Attachment(
-            name=ctx.text(item.get("name"), key), filename=ctx.text(item.get("filename"), key),
-            content=ctx.text(item.get("content"), key),
-            variable=str(item["variable name"]).strip() if item.get("variable name") else None,
-            description=ctx.text(item.get("description"), key),
-            valid_formats=tuple(as_list(formats)),
-            metadata=tuple((item.get("metadata") or {}).items())))
     return tuple(out)
 
 

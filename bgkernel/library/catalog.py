@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import DAError, DAValidationError
 from ..language.templates import Text
 from . import (background, breadcrumbs, catchall, collections_dict, collections_list,
-               collections_set, dastore, dates, encoding, finance, functions, geography,
+               collections_set, dastore, dates, documents, encoding, finance, functions, geography,
                global_objects, lazytemplate, logic, objects, people, performed, phone,
                relationships, roles, selections, server, text, unavailable, urls, web, words)
 from .background_action import BackgroundAction
@@ -39,7 +39,7 @@ def names() -> dict[str, Any]:
     for module in (objects, collections_list, collections_dict, collections_set, people,
                    lazytemplate, finance, catchall, dastore, dates, geography, words, text, urls,
                    phone, encoding, logic, server, global_objects, roles, unavailable, web,
-                   selections, relationships, breadcrumbs, performed, background,
+                   selections, relationships, breadcrumbs, performed, background, documents,
                    functions):                                            # the last one wins
         for name in getattr(module, "__all__", ()):
             table[name] = getattr(module, name)

@@ -135,6 +135,7 @@ class RunContext:
     seeking: list = field(default_factory=list)   # the stack of names being sought
     launched: list = field(default_factory=list)  # background tasks queued by this run
     messages: list = field(default_factory=list)  # what the interview printed/logged
+    documents: list = field(default_factory=list)  # documents assembled: name, formats, seconds
     extra: dict = field(default_factory=dict)
     files_dir: str | None = None
     now: Callable[[], Any] | None = None

@@ -167,11 +167,13 @@ class DAFile(DAObject):
         return os.path.getsize(self.path())
 
     def num_pages(self) -> int:
-        """Pages of a PDF (counted from its page objects), else 1."""
+        """Pages of a PDF, else 1 (as for a PDF not yet written)."""
         if self.__dict__.get("mimetype") != "application/pdf":
             return 1
-        data = Path(self.path()).read_bytes()
-        return max(len(re.findall(rb"/Type\s*/Page[^s]", data)), 1)
+        from pypdf import PdfReader  # noqa: PLC0415 -- only PDFs need it
+
+        path = self.path()
+        return len(PdfReader(path).pages) if os.path.getsize(path) else 1
 
     def url_for(self, **kwargs) -> str:
         return Path(self.path()).resolve().as_uri()

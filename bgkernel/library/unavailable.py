@@ -11,7 +11,7 @@ from .objects import DAObject
 
 __all__ = ["DARedis", "DACloudStorage", "DAGoogleAPI", "DAOAuth", "MachineLearningEntry",
            "RandomForestMachineLearner", "SVMMachineLearner", "SimpleTextMachineLearner",
-           "include_docx_template", "DA"]
+           "DA"]
 
 
 def _unavailable(name: str, service: str, setting: str) -> DAError:
@@ -62,11 +62,6 @@ class SVMMachineLearner(MachineLearningEntry):
 
 class SimpleTextMachineLearner(MachineLearningEntry):
     pass
-
-
-def include_docx_template(template_file: Any, **kwargs: Any) -> Any:
-    raise _unavailable("include_docx_template()", "DOCX templates (docxtpl)",
-                       "a `docx template file` attachment")
 
 
 class _SQLQueries(types.ModuleType):

@@ -44,10 +44,9 @@ __all__ = [
     "get_chat_log", "static_image", "dispatch", "get_default_timezone", "location_known",
     "location_returned", "user_lat_lon",
     # services a server provides: DAError when called (send_sms: False)
-    "send_sms", "send_fax", "ocr_file", "ocr_file_in_background", "read_qr", "pdf_concatenate",
-    "zip_file", "overlay_pdf", "docx_concatenate", "assemble_docx", "get_sms_session",
-    "initiate_sms_session", "terminate_sms_session", "map_of", "interview_list",
-    "run_python_module",
+    "send_sms", "send_fax", "ocr_file", "ocr_file_in_background", "read_qr", "overlay_pdf",
+    "assemble_docx", "get_sms_session", "initiate_sms_session", "terminate_sms_session", "map_of",
+    "interview_list", "run_python_module",
 ]
 
 logger = logging.getLogger("bgkernel.language.interview")
@@ -486,10 +485,7 @@ terminate_sms_session = _unavailable("terminate_sms_session", "a Twilio account"
 ocr_file = _unavailable("ocr_file", "Tesseract OCR")
 ocr_file_in_background = _unavailable("ocr_file_in_background", "Tesseract OCR and Celery")
 read_qr = _unavailable("read_qr", "the zbar library")
-pdf_concatenate = _unavailable("pdf_concatenate", "pdftk and LibreOffice")
-zip_file = _unavailable("zip_file", "the server's file storage")
 overlay_pdf = _unavailable("overlay_pdf", "pdftk")
-docx_concatenate = _unavailable("docx_concatenate", "LibreOffice")
 assemble_docx = _unavailable("assemble_docx", "LibreOffice")
 map_of = _unavailable("map_of", "Google Maps")
 interview_list = _unavailable("interview_list", "the server's list of sessions")

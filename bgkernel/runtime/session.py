@@ -173,14 +173,20 @@ class Session:
 
         ``before`` runs on the prepared namespace first (applying answers); when
         ``abort`` then says so, nothing is assembled and the result is None."""
-        with running(ctx), self.sim.clock.frozen():
-            ev = Evaluation(self.interview, ns, ctx)
-            if before is not None:
-                ev.prepare()
-                before(ev)
-                if abort is not None and abort():
-                    return None, ev
-            return ev.assemble(), ev
+        try:
+            with running(ctx), self.sim.clock.frozen():
+                ev = Evaluation(self.interview, ns, ctx)
+                if before is not None:
+                    ev.prepare()
+                    before(ev)
+                    if abort is not None and abort():
+                        return None, ev
+                return ev.assemble(), ev
+        finally:
+            for doc in ctx.documents:           # the documents this run assembled
+                self.sim.record(self.id, "document", doc["name"], ", ".join(doc["formats"]),
+                                duration=doc["seconds"])
+            ctx.documents.clear()
 
     def _run(self, action: str | None = None, arguments: dict | None = None, new_step: bool = False,
              prior: dict | None = None, before: Callable[[Evaluation], None] | None = None,
