@@ -778,3 +778,27 @@ def test_a_review_must_be_a_list_of_dictionaries(sim):
     import bgkernel
     with pytest.raises(bgkernel.InterviewError, match="Each line of a review is a dictionary"):
         sim.load("question: R\nreview:\n  - just text\n")
+
+
+def test_a_block_that_stopped_after_setting_its_variable_runs_again(sim):
+    """The block set ``summary`` and then needed ``person``, which an objects block made at
+    once: docassemble runs the block again rather than keep the half-made ``summary``."""
+    s = start(sim, """
+objects:
+  - person: Individual
+---
+code: |
+  summary = {}
+  summary['name'] = person.name.first
+---
+mandatory: True
+question: ${ summary }
+---
+question: Name?
+fields:
+  - First: person.name.first
+""")
+    assert s.screen.question == "Name?"
+    # after a page, though, the half-made value stands (docassemble's known pitfall: define
+    # the variable last)
+    assert s.answer(**{"person.name.first": "Ann"}).question == "{}"

@@ -280,10 +280,12 @@ class Evaluation:
                     other = seek.args[0]
                     if other == name:
                         continue            # the block reads the variable it defines
+                    # defined already (the block set it before it stopped): run it again
+                    partial = self.defined(name)
                     sub = self.askfor(other)
                     if isinstance(sub, Result):
                         return sub
-                    if not forced and self.defined(name):
+                    if not forced and not partial and self.defined(name):
                         return CONTINUE
                     tried.discard(key)
                     restart = True
