@@ -111,3 +111,28 @@ def test_uninstall_removes_the_finder(aliases):
     compat.uninstall()
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("docassemble.base.legal")
+
+
+def test_a_case_lists_its_known_people_and_their_children(sim):
+    s = start(sim, """
+modules:
+  - docassemble.base.legal
+---
+objects:
+  - case: Case
+---
+mandatory: True
+code: |
+  ann = case.plaintiff.appendObject()
+  ann.name.first = "Ann"
+  ann.initializeAttribute("child", ChildList)
+  kid = ann.child.appendObject()
+  kid.name.first = "Kit"
+  case.plaintiff.appendObject()             # not identified: left out
+  bob = case.defendant.appendObject()
+  bob.name.first = "Bob"
+---
+mandatory: True
+question: ${ comma_and_list(case.all_known_people()) }
+""")
+    assert s.screen.question == "Ann, Kit, and Bob"

@@ -95,6 +95,24 @@ class Case(DAObject):
                 found.extend(p for p in val if not any(p is q for q in found))
         return found
 
+    def all_known_people(self) -> list:
+        """Every identified party and, under each, their children's line (nothing gathered)."""
+        found: list = []
+
+        def add(person: Any) -> None:
+            if any(person is known for known in found) or not person.identified():
+                return
+            found.append(person)
+            children = getattr(person, "child", None)
+            for child in getattr(children, "elements", None) or ():
+                add(child)
+
+        for name, val in list(self.__dict__.items()):
+            if isinstance(val, PartyList) and name not in ("firstParty", "secondParty"):
+                for party in val.elements:
+                    add(party)
+        return found
+
     def case_id_in_caption(self, **kwargs) -> str:
         return "Case No. " + str(self.case_id)
 
