@@ -174,3 +174,14 @@ def test_docassembles_own_examples_keep_bgkernels_modules(tmp_path, monkeypatch)
     examples.mkdir(parents=True)
     packages.add_checkout(str(examples / "x.yml"))
     assert packages._CHECKOUTS == {}
+
+
+def test_a_static_file_is_the_interviews_packages(sim, package):
+    (package / "data" / "static").mkdir()
+    (package / "data" / "static" / "note.txt").write_text("hello from static")
+    (package / "data" / "questions" / "static.yml").write_text(
+        "objects:\n  - note: DAStaticFile.using(filename='note.txt')\n---\nmandatory: True\n"
+        "question: ${ note.show(width='1em') }\nsubquestion: ${ note.slurp() }\n")
+    s = sim.start(sim.load(str(package / "data" / "questions" / "static.yml")))
+    assert s.screen.question == "[FILE docassemble.mypkg:data/static/note.txt, 1em, None]"
+    assert s.screen.subquestion == "hello from static"

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DAError
+from ..language.packages import package_of, template_file
 from .collections_list import DAList
-from .context import files_dir
+from .context import current, files_dir
 from .objects import _INTERNAL_FILES, DAObject
 
 __all__ = ["DAFile", "DAFileList", "DAFileCollection", "DAStaticFile", "file_path",
@@ -276,7 +277,19 @@ class DAFileCollection(DAObject):
 
 
 class DAStaticFile(DAObject):
-    """A file shipped with the interview: ``filename`` is a path (absolute or relative)."""
+    """A file shipped with the interview: ``filename`` names it as docassemble does
+    (``package:data/static/x.png``, a name in the interview's package's ``data/static``, a
+    path beside the interview file, or an absolute path)."""
+
+    def init(self, *pargs, **kwargs) -> None:
+        if "package" not in kwargs:
+            interview = getattr(_current_or_none(), "interview", None)
+            path = getattr(interview, "path", None)
+            found = package_of(os.path.dirname(os.path.abspath(path))) if path else None
+            if found is not None:
+                kwargs["package"] = found[0]
+            self.__dict__["_interview_file"] = path
+        super().init(*pargs, **kwargs)
 
     def _populate(self) -> None:
         if "extension" not in self.__dict__ or "mimetype" not in self.__dict__:
@@ -284,11 +297,20 @@ class DAStaticFile(DAObject):
             self.__dict__.setdefault("extension", extension)
             self.__dict__.setdefault("mimetype", mimetype)
 
+    def _reference(self) -> str:
+        """``package:data/static/name`` for a bare name of a packaged interview."""
+        name, package = str(self.filename), self.__dict__.get("package")
+        if ":" in name or not package or os.path.isabs(name):
+            return name
+        return f"{package}:{'' if '/' in name else 'data/static/'}{name}"
+
     def path(self) -> str:
-        path = os.path.abspath(str(self.filename))
-        if not os.path.exists(path):
+        found = template_file(self._reference(), self.__dict__.get("_interview_file"), "static")
+        if found is None and os.path.exists(str(self.filename)):
+            found = str(self.filename)
+        if found is None:
             raise DAError(f"Static file {self.filename} not found")
-        return path
+        return os.path.abspath(found)
 
     def slurp(self, auto_decode: bool = True) -> str | bytes:
         self._populate()
@@ -301,10 +323,18 @@ class DAStaticFile(DAObject):
         return Path(self.path()).as_uri()
 
     def show(self, width: Any = None, alt_text: str | None = None) -> str:
-        return f"[FILE {self.filename}, {width if width is not None else 'None'}, {alt_text or 'None'}]"
+        return (f"[FILE {self._reference()}, {width if width is not None else 'None'}, "
+                f"{alt_text or 'None'}]")
 
     def __str__(self) -> str:
         return self.show()
+
+
+def _current_or_none() -> Any:
+    try:
+        return current()
+    except Exception:  # noqa: BLE001 -- made outside an interview run
+        return None
 
 
 def path_and_mimetype(file_ref: Any) -> tuple[str | None, str | None]:
