@@ -24,6 +24,7 @@ from ..library.dastore import apply
 from ..library.performed import mark_task_as_performed
 from ..mail.inbox import address_from_store, emails_from_store
 from ..mail.outgoing import prepare_email
+from ..runtime.diagnostics import changed_names, snapshot
 from ..runtime.store import Store, load_answers
 from .task import BackgroundTask
 
@@ -151,6 +152,7 @@ def run_job(job: dict) -> dict:
     print(f"background_action: yaml_filename is {interview.name} and session code is "
           f"{job['session']} and action is {{'action': {job['action']!r}, 'arguments': {job['arguments']!r}}}")
     out: dict[str, Any] = {"launched": services.launched, "emails": services.emails}
+    before = snapshot(ns) if job["config"].get("diagnostics", True) else None
     try:
         with running(ctx):
             result = Evaluation(interview, ns, ctx).assemble()
@@ -166,12 +168,30 @@ def run_job(job: dict) -> dict:
                    error_trace="", variables=list(reversed(ctx.seeking)), location=err.location())
     else:
         out.update(_outcome(result, ctx))
+        if before is not None and out["kind"] != "error":
+            out["discarded"] = changed_names(before, ns, _passed(result))
     out["on_error"] = ctx.on_error
     out["save_status"] = ctx.save_status
     return out
 
 
 run_job.prepare = prepare_job  # type: ignore[attr-defined]  -- see pool_fork._prepare
+
+
+def _passed(result: Any) -> tuple:
+    """The values a background run hands on: its response's value, its response action's
+    arguments (and their items), which are therefore not lost with the snapshot."""
+    values: list = []
+    if result.kind == "backgroundresponse":
+        values.append(result.payload)
+    elif result.kind == "backgroundresponseaction":
+        values.extend((result.signal.arguments or {}).values())
+    for value in list(values):
+        if isinstance(value, dict):
+            values.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            values.extend(value)
+    return tuple(values)
 
 
 def _outcome(result: Any, ctx: RunContext) -> dict:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import SessionError
 from .chunks import fork_chunk, run_sessions
-from .outcome import result as cron_result
+from .outcome import result as cron_result, unchanged_save
 
 if TYPE_CHECKING:
     from ..language.interview import Interview
@@ -181,6 +181,8 @@ class Chunks:
         at = run.at(wall)
         detail = outcome if error is None else f"error: {error}"
         run.record(session_id, "cron", cron_type, detail, report["duration"], at=at, wall=wall)
+        if report.get("unchanged"):
+            unchanged_save(sim, session_id, cron_type)
         if output:
             run.record(session_id, "cron_output", cron_type, output, at=at, wall=wall)
         session = None
