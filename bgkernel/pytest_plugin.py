@@ -57,7 +57,7 @@ class TestSimulator(Simulator):
         if not hasattr(interview, "blocks"):
             interview = self.load(interview)
         session = self.start(interview, user=user)
-        drive(session, answers or {}, presses, timeout)
+        drive(session, {} if answers is None else answers, presses, timeout)
         return session
 
 

@@ -12,6 +12,7 @@ import types
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from ..library.saving import picklable_answers
 from ..lint.catalog import rule
 
 if TYPE_CHECKING:
@@ -21,8 +22,8 @@ __all__ = ["diagnose", "answers_digest", "snapshot", "changed_names"]
 
 _seen: "weakref.WeakKeyDictionary[Any, set]" = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
-#: bookkeeping a save itself changes: not a change the run made
-_SAVE_KEYS = ("accesstime", "access_roles", "modtime")
+#: bookkeeping every run or save changes (access times, the evaluation counter): not a change
+_SAVE_KEYS = ("accesstime", "access_roles", "modtime", "tracker")
 
 
 def diagnose(host: "Host", session: str, code: str, subject: str, what: str) -> bool:
@@ -43,19 +44,14 @@ def diagnose(host: "Host", session: str, code: str, subject: str, what: str) -> 
 def answers_digest(ns: dict) -> bytes | None:
     """The answers as bytes that change when the run changes something a save would keep
     (None when they cannot be pickled: then nothing is claimed)."""
-    internal = ns.get("_internal")
-    view = {k: v for k, v in ns.items() if k != "_internal" and _variable(v)}
+    view = picklable_answers(ns)
+    internal = view.pop("_internal", None)
     if isinstance(internal, dict):
         view["_internal"] = {k: v for k, v in internal.items() if k not in _SAVE_KEYS}
     try:
         return pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 -- an unpicklable value: no claim either way
         return None
-
-
-def _variable(value: Any) -> bool:
-    """An interview variable (not a function, class or module interview code imported)."""
-    return not (callable(value) or isinstance(value, (type, types.ModuleType)))
 
 
 def _pickled(value: Any) -> bytes | None:
@@ -67,7 +63,7 @@ def _pickled(value: Any) -> bytes | None:
 
 def snapshot(ns: dict) -> dict[str, tuple[int, bytes | None]]:
     """What :func:`changed_names` compares: each interview variable's identity and bytes."""
-    return {k: (id(v), _pickled(v)) for k, v in ns.items() if not k.startswith("_") and _variable(v)}
+    return {k: (id(v), _pickled(v)) for k, v in picklable_answers(ns).items() if not k.startswith("_")}
 
 
 def changed_names(before: dict[str, tuple[int, bytes | None]], ns: dict,
@@ -76,8 +72,8 @@ def changed_names(before: dict[str, tuple[int, bytes | None]], ns: dict,
     (``passed``: the response's value and the response action's arguments)."""
     kept = {id(v) for v in passed}
     changed = []
-    for name, value in ns.items():
-        if name.startswith("_") or not _variable(value) or id(value) in kept:
+    for name, value in picklable_answers(ns).items():
+        if name.startswith("_") or id(value) in kept:
             continue
         old = before.get(name)
         if old is None:
