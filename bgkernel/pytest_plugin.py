@@ -15,6 +15,7 @@ Installed with bgkernel (entry point ``pytest11``), it gives:
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -22,43 +23,46 @@ from typing import Any
 
 import pytest
 
-from .cli import drive as _drive_screens
-from .lint import lint as _lint
-from .lint.catalog import ERROR
-from .simulator import Simulator
-
-__all__ = ["TestSimulator", "drive", "assert_screen", "assert_timeline", "advance"]
+__all__ = ["simulator_class", "drive", "assert_screen", "assert_timeline", "advance"]
 
 _DEFAULT_TIMESCALE = 0.1
 
 
-class TestSimulator(Simulator):
-    """A Simulator that lints what it loads (when asked) and drives sessions for tests."""
+@functools.lru_cache(maxsize=None)
+def simulator_class() -> type:
+    """The fixture's Simulator: it lints what it loads (when asked) and drives sessions.
+    Made on first use, so that loading the plugin does not import the simulator."""
+    from .lint import lint
+    from .lint.catalog import ERROR
+    from .simulator import Simulator
 
-    __test__ = False                 # not a test class, though its name starts with Test
+    class TestSimulator(Simulator):
+        __test__ = False             # not a test class, though its name starts with Test
 
-    def __init__(self, *args: Any, lint: bool = False, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.lint_errors = lint
+        def __init__(self, *args: Any, lint: bool = False, **kwargs: Any):
+            super().__init__(*args, **kwargs)
+            self.lint_errors = lint
 
-    def load(self, source: str, name: str | None = None) -> Any:
-        interview = super().load(source, name)
-        if self.lint_errors:
-            errors = [f for f in _lint(source if "\n" in str(source) else os.fspath(source))
-                      if f.severity == ERROR]
-            if errors:
-                pytest.fail("bgkernel lint errors in the interview under test:\n"
-                            + "\n".join(str(f) for f in errors), pytrace=False)
-        return interview
+        def load(self, source: str, name: str | None = None) -> Any:
+            interview = super().load(source, name)
+            if self.lint_errors:
+                errors = [f for f in lint(source if "\n" in str(source) else os.fspath(source))
+                          if f.severity == ERROR]
+                if errors:
+                    pytest.fail("bgkernel lint errors in the interview under test:\n"
+                                + "\n".join(str(f) for f in errors), pytrace=False)
+            return interview
 
-    def run(self, interview: Any, answers: Any = None, user: Any = None, presses: tuple = (),
-            timeout: float = 60.0) -> Any:
-        """Start ``interview`` (a path, YAML text or a loaded Interview) and drive it."""
-        if not hasattr(interview, "blocks"):
-            interview = self.load(interview)
-        session = self.start(interview, user=user)
-        drive(session, {} if answers is None else answers, presses, timeout)
-        return session
+        def run(self, interview: Any, answers: Any = None, user: Any = None, presses: tuple = (),
+                timeout: float = 60.0) -> Any:
+            """Start ``interview`` (a path, YAML text or a loaded Interview) and drive it."""
+            if not hasattr(interview, "blocks"):
+                interview = self.load(interview)
+            session = self.start(interview, user=user)
+            drive(session, {} if answers is None else answers, presses, timeout)
+            return session
+
+    return TestSimulator
 
 
 def _plain(value: Any) -> Any:
@@ -84,6 +88,7 @@ def drive(session: Any, answers: Any, presses: tuple | list = (), timeout: float
         answers = answers.to_dict()
     values = {str(k): _plain(v) for k, v in dict(answers).items()}
     values = {k: v for k, v in values.items() if v is not None}
+    from .cli import drive as _drive_screens
     pending = list(presses)
     sink = io.StringIO()
     screen = _drive_screens(session, values, pending, sink, False)
@@ -179,7 +184,7 @@ def pytest_configure(config: Any) -> None:
 
 @pytest.fixture
 def simulator(request: Any, tmp_path: Any) -> Any:
-    """A :class:`TestSimulator` on a fresh store in ``tmp_path``, closed after the test."""
+    """A Simulator (:func:`simulator_class`) on a fresh store in ``tmp_path``, closed after the test."""
     marker = request.node.get_closest_marker("bgkernel")
     options = dict(marker.kwargs) if marker else {}
     timescale = options.pop("timescale", None)
@@ -191,7 +196,7 @@ def simulator(request: Any, tmp_path: Any) -> Any:
     options.setdefault("backend", "threading")
     lint = bool(request.config.getoption("--bgkernel-lint")
                 or request.node.get_closest_marker("bgkernel_lint"))
-    sim = TestSimulator(store=str(tmp_path / "bgkernel.sqlite"), timescale=timescale, lint=lint,
+    sim = simulator_class()(store=str(tmp_path / "bgkernel.sqlite"), timescale=timescale, lint=lint,
                         **options)
     try:
         yield sim

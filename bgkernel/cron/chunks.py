@@ -93,7 +93,7 @@ def _one(job: dict, interview: Any, data: bytes | None, seq: int, session_id: st
     text = ""
     save = None
     delete = None
-    before = answers_digest(ns) if job.get("config", {}).get("diagnostics", True) else None
+    before = answers_digest(ns) if session_id in job.get("diagnose", ()) else None
     try:
         ctx = _context(job, interview, ns, session_id, job["cron_type"], {}, services)
         result = _evaluate(interview, ns, ctx)

@@ -30,7 +30,7 @@ from ..engine.outcome import Result
 from ..errors import BgkernelError, InterviewError, SessionError
 from ..library import catalog as library
 from ..library.context import UserInfo, running
-from ..runtime.diagnostics import answers_digest
+from ..runtime.diagnostics import answers_digest, wanted
 from ..runtime.store import load_answers
 from . import parallel as cron_parallel
 from .outcome import describe, join_output, response_text, result as run_result, unchanged_save
@@ -195,7 +195,7 @@ class _Run:
             ns = load_answers(data)
             if not (ns.get("allow_cron") and ns.get("multi_user")):
                 return None
-            before = answers_digest(ns) if sim.config.get("diagnostics", True) else None
+            before = answers_digest(ns) if wanted(sim, session.id, "BGK205", cron_type) else None
             try:
                 ctx = session._context(ns, action=cron_type, interface="cron", user=self.user)
                 result = self.evaluate(session, ns, ctx)

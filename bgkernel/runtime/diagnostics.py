@@ -18,7 +18,7 @@ from ..lint.catalog import rule
 if TYPE_CHECKING:
     from .host import Host
 
-__all__ = ["diagnose", "answers_digest", "snapshot", "changed_names"]
+__all__ = ["diagnose", "wanted", "answers_digest", "snapshot", "changed_names"]
 
 _seen: "weakref.WeakKeyDictionary[Any, set]" = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -39,6 +39,15 @@ def diagnose(host: "Host", session: str, code: str, subject: str, what: str) -> 
     fix = rule(code).fix
     host.record(session, "diagnostic", code, f"{what}. Fix: {fix}")
     return True
+
+
+def wanted(host: "Host", session: str, code: str, subject: str) -> bool:
+    """Whether looking for ``code`` is worth its cost: diagnostics are on and it is not
+    reported yet (a check that pickles the answers runs once per session, not every hour)."""
+    if not host.config.get("diagnostics", True):
+        return False
+    with _lock:
+        return (session, code, subject) not in _seen.get(host, ())
 
 
 def answers_digest(ns: dict) -> bytes | None:
