@@ -40,9 +40,14 @@ class Finding:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def explained(self) -> str:
+        """The message and the fix, as one text."""
+        if not self.fix:
+            return self.message
+        return f"{self.message.rstrip('.')}. Fix: {self.fix}"
+
     def __str__(self) -> str:
-        fix = f" Fix: {self.fix}" if self.fix else ""
-        return f"{self.file}:{self.line}: {self.severity} {self.code} {self.message}{fix}"
+        return f"{self.file}:{self.line}: {self.severity} {self.code} {self.explained()}"
 
 
 _RULES = [

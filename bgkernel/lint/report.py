@@ -25,7 +25,7 @@ def render(findings: Sequence[Finding], fmt: str = "text") -> str:
     if fmt == "github":
         return "\n".join(
             f"::{_GITHUB.get(f.severity, 'warning')} file={_escape(f.file, True)},line={f.line},"
-            f"title={_escape(f.code, True)}::{_escape(f.message + (' Fix: ' + f.fix if f.fix else ''))}"
+            f"title={_escape(f.code, True)}::{_escape(f.explained())}"
             for f in findings)
     if fmt != "text":
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
