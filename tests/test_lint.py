@@ -143,3 +143,13 @@ def test_dayamlchecker_required_but_missing_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(dayaml, "_checker", lambda: None)
     with pytest.raises(bgkernel.ConfigError, match="pip install 'bgkernel\\[lint\\]'"):
         lint(CORPUS / "bgk104_refresh_every_run.yml", dayamlchecker=True)
+
+
+def test_the_real_dayamlchecker_when_installed():
+    """With DAYamlChecker installed (Python 3.12+: pip install 'bgkernel[lint]') its own
+    findings join ours; skipped where it is not."""
+    pytest.importorskip("dayamlchecker.yaml_structure")
+    found = lint(CORPUS / "bgk002_ignored_key.yml")
+    theirs = [f for f in found if f.source == "dayamlchecker"]
+    assert any(f.code == "EG301" and "subquestoin" in f.message for f in theirs)
+    assert ("BGK002", 4) in {(f.code, f.line) for f in found}

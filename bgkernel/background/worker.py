@@ -7,6 +7,7 @@ carry it.  Its own changes to variables are discarded (SEMANTICS §1.3 step 9).
 """
 from __future__ import annotations
 
+import ast
 import sqlite3
 import threading
 import uuid
@@ -15,6 +16,7 @@ from typing import Any
 from ..engine.evaluation import Evaluation
 from ..engine.outcome import InterviewRuntimeError, NoEndpointError
 from ..errors import DAError, InterviewError
+from ..language.blocks import CodeBlock
 from ..language.interview import Interview, load_interview
 # dates before any freeze: a class defined under freezegun subclasses FakeDatetime, whose
 # isinstance() accepts every datetime
@@ -22,6 +24,7 @@ from ..library import dates as _dates, namespace as library  # noqa: F401
 from ..library.context import RunContext, UserInfo, parent_only, running
 from ..library.dastore import apply
 from ..library.performed import mark_task_as_performed
+from ..lint.background import unread_assignments
 from ..mail.inbox import address_from_store, emails_from_store
 from ..mail.outgoing import prepare_email
 from ..runtime.diagnostics import changed_names, snapshot
@@ -169,13 +172,33 @@ def run_job(job: dict) -> dict:
     else:
         out.update(_outcome(result, ctx))
         if before is not None and out["kind"] != "error":
-            out["discarded"] = changed_names(before, ns, _passed(result))
+            out["discarded"] = [n for n in changed_names(before, ns, _passed(result))
+                                if n in _unread(interview, job["action"])]
     out["on_error"] = ctx.on_error
     out["save_status"] = ctx.save_status
     return out
 
 
 run_job.prepare = prepare_job  # type: ignore[attr-defined]  -- see pool_fork._prepare
+
+
+def _unread(interview: Interview, action: str) -> set[str]:
+    """The variables the action's own code sets and never reads or passes on (the linter's
+    BGK103): a change of one of those is an author's change lost, not a temporary."""
+    key = (interview.digest, action)
+    if key not in _UNREAD:
+        names: set[str] = set()
+        for block in interview.blocks:
+            if isinstance(block, CodeBlock) and action in block.events and block.code is not None:
+                try:
+                    names.update(n for n, _, _ in unread_assignments(ast.parse(block.code.source)))
+                except SyntaxError:
+                    pass
+        _UNREAD[key] = names
+    return _UNREAD[key]
+
+
+_UNREAD: dict[tuple[str, str], set[str]] = {}
 
 
 def _passed(result: Any) -> tuple:

@@ -15,7 +15,7 @@ from .codeflow import (assigned, call_name, calls, dotted, falls_through, loaded
                        root_name, string_arg)
 from .model import BACKGROUND_STOPS, Model, Unit, text_line
 
-__all__ = ["check"]
+__all__ = ["check", "unread_assignments"]
 
 _NOTIFY_KINDS = ("fields", "flash", "javascript", "refresh")
 _WAITING = ("get", "failed", "result", "wait")
@@ -52,32 +52,54 @@ def _ends(unit: Unit, action: str) -> list[Finding]:
                     "the interview logic then runs on to a question, and the task fails")]
 
 
-def _discarded(unit: Unit, action: str) -> list[Finding]:
-    """Names assigned and never read, and objects changed in place, by background code."""
-    reads = loaded(unit.tree)
-    passes = bool(calls(unit.tree, ("background_response_action",)))
+def unread_assignments(tree: ast.Module) -> list[tuple[str, str, ast.stmt]]:
+    """(variable, target as written, statement) for each variable the code sets and never
+    reads, and each object it changes in place without reading or passing it on: in
+    background code, changes that are lost with the task's snapshot."""
+    reads = loaded(tree)
     seen: set[str] = set()
-    lost: list[tuple[str, ast.stmt]] = []
-    for target, stmt in assigned(unit.tree):
+    lost: list[tuple[str, str, ast.stmt]] = []
+    for target, stmt in assigned(tree):
         name = target.id if isinstance(target, ast.Name) else root_name(target)
         if not name or name.startswith("_") or name in seen:
             continue
-        if isinstance(target, ast.Name) and name in reads:
+        if isinstance(target, ast.Name) and _read_after(tree, name, stmt):
             continue
-        if not isinstance(target, ast.Name) and (name in reads or _local(unit.tree, name)):
+        if not isinstance(target, ast.Name) and (name in reads or _local(tree, name)):
             continue
         seen.add(name)
-        lost.append((dotted(target) or ast.unparse(target), stmt))
+        lost.append((name, dotted(target) or ast.unparse(target), stmt))
+    return lost
+
+
+def _discarded(unit: Unit, action: str) -> list[Finding]:
+    lost = unread_assignments(unit.tree)
     if not lost:
         return []
-    names = ", ".join(name for name, _ in lost)
-    if action == "incoming_email" and not passes:
-        return [finding("BGK114", unit.file, unit.line(lost[0][1]),
+    names = ", ".join(written for _, written, _ in lost)
+    if action == "incoming_email" and not calls(unit.tree, ("background_response_action",)):
+        return [finding("BGK114", unit.file, unit.line(lost[0][2]),
                         f"incoming_email sets {names} but never calls background_response_action(): "
                         "the change is discarded when the background run ends")]
     return [finding("BGK103", unit.file, unit.line(stmt),
-                    f"the background action {action!r} sets {name}, which nothing reads or passes on: "
-                    "the change is discarded when the task ends") for name, stmt in lost]
+                    f"the background action {action!r} sets {written}, which nothing reads or passes on: "
+                    "the change is discarded when the task ends") for _, written, stmt in lost]
+
+
+def _read_after(tree: ast.Module, name: str, stmt: ast.stmt) -> bool:
+    """Whether the value ``stmt`` gives ``name`` is read: a read after the statement, or in
+    a loop around it (``counter = counter + 1`` reads only the old value)."""
+    end = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load) \
+                and (node.lineno, node.col_offset) >= end:
+            return True
+    for loop in ast.walk(tree):
+        if isinstance(loop, (ast.For, ast.While)) and any(n is stmt for n in ast.walk(loop)):
+            if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                   for n in ast.walk(loop)):
+                return True
+    return False
 
 
 def _local(tree: ast.Module, name: str) -> bool:

@@ -80,6 +80,7 @@ def changed_names(before: dict[str, tuple[int, bytes | None]], ns: dict,
     """Interview variables set or changed since ``before``, except values passed on
     (``passed``: the response's value and the response action's arguments)."""
     kept = {id(v) for v in passed}
+    kept_bytes = {b for b in map(_pickled, passed) if b is not None}
     changed = []
     for name, value in picklable_answers(ns).items():
         if name.startswith("_") or id(value) in kept:
@@ -92,4 +93,5 @@ def changed_names(before: dict[str, tuple[int, bytes | None]], ns: dict,
                 changed.append(name)
         elif _pickled(value) != old[1]:
             changed.append(name)
-    return changed
+    # a value handed on (equal to the response, or to an argument of the response action)
+    return [n for n in changed if _pickled(ns[n]) not in kept_bytes]
