@@ -28,6 +28,8 @@ __all__ = [
     "Simulator", "Session", "Screen", "Interview",
     # background work
     "BackgroundTask", "BackgroundResult",
+    # authoring aids
+    "lint",
     # errors
     "BgkernelError", "InterviewError", "MissingVariableError", "CircularityError", "ConfigError",
     "SessionError", "TaskError",
@@ -43,6 +45,7 @@ _LAZY = {
     "Interview": ("language.interview", "Interview"),
     "BackgroundTask": ("background.task", "BackgroundTask"),
     "BackgroundResult": ("background.task", "BackgroundResult"),
+    "lint": ("lint", None),          # the package is callable: bgkernel.lint(paths)
     "BgkernelError": ("errors", "BgkernelError"),
     "InterviewError": ("errors", "InterviewError"),
     "MissingVariableError": ("errors", "MissingVariableError"),
@@ -57,7 +60,8 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
         module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+        value = importlib.import_module(f"{__name__}.{module}")
+        value = getattr(value, attr) if attr else value
         globals()[name] = value
         return value
     raise AttributeError(f"module 'bgkernel' has no attribute {name!r}")

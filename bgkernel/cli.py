@@ -4,6 +4,8 @@
     bgkernel cron --type cron_daily --store PATH
     bgkernel timeline STORE [--out FILE.csv|.parquet]
     bgkernel demo
+    bgkernel lint PATH... [--format text|json|github]
+    bgkernel export-alkiln SESSION_OR_STORE [--store STORE] [--out FILE.feature]
 """
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ import sys
 import warnings
 from typing import Any
 
+from .analysis.alkiln import story_table
 from .analysis.export import main_export
 from .errors import BgkernelError, InterviewWarning
+from .lint import FORMATS, exit_status, lint, render
 from .simulator import Simulator
 
 __all__ = ["main", "drive"]
@@ -184,6 +188,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    findings = lint(args.paths, dayamlchecker=False if args.no_dayamlchecker else None)
+    print(render(findings, args.format))
+    return exit_status(findings)
+
+
+def cmd_export_alkiln(args: argparse.Namespace) -> int:
+    """A store's sessions (or one of them) as an ALKiln story table."""
+    if os.path.exists(args.target):
+        store, wanted = args.target, args.session
+    elif args.store:
+        store, wanted = args.store, args.target
+    else:
+        raise SystemExit(f"{args.target!r} is not a store file; give a session id with --store STORE")
+    with Simulator(store=store) as sim:
+        ids = [wanted] if wanted else [s.id for s in sim.sessions]
+        sessions = []
+        for session_id in ids:
+            session = sim.session(session_id)
+            sessions.append((session.interview, dict(session.variables), session.timeline, session.id))
+        if not sessions:
+            raise SystemExit(f"no session in the store {store}")
+        text = story_table(sessions)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        print(f"wrote {args.out}")
+    else:
+        print(text)
+    return 0
+
+
 class _Only:
     def __init__(self, frame: Any):
         self.timeline = frame
@@ -215,6 +251,18 @@ def main(argv: list[str] | None = None) -> int:
     timeline.set_defaults(func=cmd_timeline)
     demo = sub.add_parser("demo", help="a background task and a month of scheduled tasks")
     demo.set_defaults(func=cmd_demo)
+    lint_cmd = sub.add_parser("lint", help="the background-code pitfalls of interviews (exit 1 on errors)")
+    lint_cmd.add_argument("paths", nargs="+", metavar="PATH", help="interview files or folders")
+    lint_cmd.add_argument("--format", choices=FORMATS, default="text")
+    lint_cmd.add_argument("--no-dayamlchecker", action="store_true",
+                          help="leave out DAYamlChecker's findings even when it is installed")
+    lint_cmd.set_defaults(func=cmd_lint)
+    alkiln = sub.add_parser("export-alkiln", help="a store's sessions as an ALKiln story table (.feature)")
+    alkiln.add_argument("target", metavar="SESSION_OR_STORE")
+    alkiln.add_argument("--store", help="the store, when SESSION_OR_STORE is a session id")
+    alkiln.add_argument("--session", help="only this session of the store")
+    alkiln.add_argument("--out", help="the .feature file to write (default: print it)")
+    alkiln.set_defaults(func=cmd_export_alkiln)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

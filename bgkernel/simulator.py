@@ -21,6 +21,7 @@ from .language.interview import Interview, load_interview
 from .library import namespace as library
 from .library.context import UserInfo
 from .mail.inbox import deliver, serve
+from .runtime.diagnostics import diagnose
 from .runtime.locks import SessionLocks
 from .runtime.session import Session
 from .runtime.store import Store, dump_answers
@@ -40,6 +41,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "reload": 10,
     "wait": 4,
     "refresh loop limit": 20,
+    "diagnostics": True,          # record the pitfalls a run shows (kind "diagnostic")
     "cron hourly minute": 17,
     "cron daily time": "06:25",
     "cron weekly": ("sun", "06:47"),
@@ -310,6 +312,11 @@ class Simulator:
 
     def _lock_event(self, session: str, kind: str, who: str, waited: float) -> None:
         self.record(session, kind, who, f"waited {waited:.3f} s", duration=waited)
+        if kind == "lock_timeout":
+            holder = self.locks.held_by(session) or "another request"
+            diagnose(self, session, "BGK202", f"{holder} -> {who}",
+                     f"{who} took the session lock over from {holder} after waiting "
+                     f"{waited:.2f} s (the lock timeout)")
 
     @property
     def timeline(self):

@@ -26,6 +26,7 @@ import ipywidgets as W
 from bgkernel.engine.screen import Button, Screen
 
 from .bridge import POLL, Marshal, Ticker, _interval
+from .diagnostics import DiagnosticsPanel
 from .fields import FieldWidget
 from .panels import CalendarBar, TasksPanel
 from .screen import ScreenView
@@ -74,6 +75,7 @@ class InterviewApp:
             screen = session.screen
         self._show(screen)
         self._show_status(self.tasks_panel.snapshot(session), self.calendar.snapshot())
+        self.diagnostics = DiagnosticsPanel.attach(self)     # the pitfalls the run has shown
         if self.ticker is not None:
             previous = _LIVE.get(session.id)
             if previous is not None and previous is not self:

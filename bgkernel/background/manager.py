@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..calendar.clock import real_now
 from ..errors import ConfigError, InterviewError, TaskError
 from ..library.context import RunContext, UserInfo
+from ..runtime.diagnostics import diagnose
 from ..runtime.store import load_answers
 from .backends import backend_names
 from .pool import Pool
@@ -180,6 +181,7 @@ class TaskManager:
             sim.record(record.session_id, "document", doc["name"], ", ".join(doc["formats"]),
                        doc["seconds"], task=record.id)
         kind = data.get("kind")
+        _diagnose(sim, record, data)
         if kind == "error":
             detail = f"{data['error_type']}: {data['error_message']}"
             if data.get("location"):
@@ -412,3 +414,18 @@ def _brief(value: Any) -> str:
 def _delta(seconds: float):
     import datetime as _dt
     return _dt.timedelta(seconds=seconds)
+
+
+def _diagnose(sim: Any, record: Any, data: dict) -> None:
+    """What a finished background run shows: it asked a question, or its changes are lost."""
+    action = record.action
+    if data.get("kind") == "error" and data.get("question"):
+        diagnose(sim, record.session_id, "BGK101", action,
+                 f"the background action {action!r} ended by asking a question "
+                 f"({data.get('error_message')!r}), so the task failed")
+    discarded = data.get("discarded")
+    if discarded:
+        code = "BGK114" if action == "incoming_email" and data.get("kind") != "response_action" else "BGK103"
+        diagnose(sim, record.session_id, code, action,
+                 f"the background action {action!r} set {', '.join(discarded)}; the change was "
+                 "discarded when the task ended")

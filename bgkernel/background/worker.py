@@ -7,6 +7,7 @@ carry it.  Its own changes to variables are discarded (SEMANTICS §1.3 step 9).
 """
 from __future__ import annotations
 
+import ast
 import sqlite3
 import threading
 import uuid
@@ -15,6 +16,7 @@ from typing import Any
 from ..engine.evaluation import Evaluation
 from ..engine.outcome import InterviewRuntimeError, NoEndpointError
 from ..errors import DAError, InterviewError
+from ..language.blocks import CodeBlock
 from ..language.interview import Interview, load_interview
 # dates before any freeze: a class defined under freezegun subclasses FakeDatetime, whose
 # isinstance() accepts every datetime
@@ -22,8 +24,10 @@ from ..library import dates as _dates, namespace as library  # noqa: F401
 from ..library.context import RunContext, UserInfo, parent_only, running
 from ..library.dastore import apply
 from ..library.performed import mark_task_as_performed
+from ..lint.background import unread_assignments
 from ..mail.inbox import address_from_store, emails_from_store
 from ..mail.outgoing import prepare_email
+from ..runtime.diagnostics import changed_names, snapshot
 from ..runtime.store import Store, load_answers
 from .task import BackgroundTask
 
@@ -152,6 +156,7 @@ def run_job(job: dict) -> dict:
           f"{job['session']} and action is {{'action': {job['action']!r}, 'arguments': {job['arguments']!r}}}")
     out: dict[str, Any] = {"launched": services.launched, "emails": services.emails,
                            "documents": ctx.documents}
+    before = snapshot(ns) if job["config"].get("diagnostics", True) else None
     try:
         with running(ctx):
             result = Evaluation(interview, ns, ctx).assemble()
@@ -167,12 +172,50 @@ def run_job(job: dict) -> dict:
                    error_trace="", variables=list(reversed(ctx.seeking)), location=err.location())
     else:
         out.update(_outcome(result, ctx))
+        if before is not None and out["kind"] != "error":
+            out["discarded"] = [n for n in changed_names(before, ns, _passed(result))
+                                if n in _unread(interview, job["action"])]
     out["on_error"] = ctx.on_error
     out["save_status"] = ctx.save_status
     return out
 
 
 run_job.prepare = prepare_job  # type: ignore[attr-defined]  -- see pool_fork._prepare
+
+
+def _unread(interview: Interview, action: str) -> set[str]:
+    """The variables the action's own code sets and never reads or passes on (the linter's
+    BGK103): a change of one of those is an author's change lost, not a temporary."""
+    key = (interview.digest, action)
+    if key not in _UNREAD:
+        names: set[str] = set()
+        for block in interview.blocks:
+            if isinstance(block, CodeBlock) and action in block.events and block.code is not None:
+                try:
+                    names.update(n for n, _, _ in unread_assignments(ast.parse(block.code.source)))
+                except SyntaxError:
+                    pass
+        _UNREAD[key] = names
+    return _UNREAD[key]
+
+
+_UNREAD: dict[tuple[str, str], set[str]] = {}
+
+
+def _passed(result: Any) -> tuple:
+    """The values a background run hands on: its response's value, its response action's
+    arguments (and their items), which are therefore not lost with the snapshot."""
+    values: list = []
+    if result.kind == "backgroundresponse":
+        values.append(result.payload)
+    elif result.kind == "backgroundresponseaction":
+        values.extend((result.signal.arguments or {}).values())
+    for value in list(values):
+        if isinstance(value, dict):
+            values.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            values.extend(value)
+    return tuple(values)
 
 
 def _outcome(result: Any, ctx: RunContext) -> dict:

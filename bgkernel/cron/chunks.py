@@ -43,6 +43,7 @@ from ..engine.evaluation import Evaluation
 from ..errors import InterviewError
 from ..library import context
 from ..library.context import RunContext, UserInfo, running
+from ..runtime.diagnostics import answers_digest
 from ..runtime.store import dump_answers, load_answers
 from .outcome import describe as _describe, join_output as _join, response_text as _response_text
 
@@ -92,6 +93,7 @@ def _one(job: dict, interview: Any, data: bytes | None, seq: int, session_id: st
     text = ""
     save = None
     delete = None
+    before = answers_digest(ns) if session_id in job.get("diagnose", ()) else None
     try:
         ctx = _context(job, interview, ns, session_id, job["cron_type"], {}, services)
         result = _evaluate(interview, ns, ctx)
@@ -113,7 +115,8 @@ def _one(job: dict, interview: Any, data: bytes | None, seq: int, session_id: st
     report = {"status": "ran", "outcome": outcome, "output": join(output, text),
               "error": error, "emails": services.emails,
               "launched": services.launched if ctx is not None else [], "delete": delete,
-              "duration": _REAL.perf_counter() - t0}
+              "duration": _REAL.perf_counter() - t0,
+              "unchanged": outcome == "saved" and before is not None and answers_digest(ns) == before}
     return seq, session_id, report, save
 
 

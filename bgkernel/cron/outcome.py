@@ -7,8 +7,9 @@ from typing import Any
 
 from ..errors import InterviewError
 from ..library.saving import picklable_answers
+from ..runtime.diagnostics import diagnose
 
-__all__ = ["result", "response_text", "describe", "join_output"]
+__all__ = ["result", "response_text", "describe", "join_output", "unchanged_save"]
 
 
 def result(session: str, cron_type: str, outcome: str, output: str = "",
@@ -41,3 +42,9 @@ def describe(err: InterviewError) -> str:
 def join_output(printed: str, text: str) -> str:
     parts = [p.rstrip("\n") for p in (printed, text) if p and p.strip()]
     return "\n".join(parts)
+
+
+def unchanged_save(sim: Any, session_id: str, cron_type: str) -> None:
+    """A scheduled run saved answers it had not changed: a diagnostic (BGK205)."""
+    diagnose(sim, session_id, "BGK205", cron_type,
+             f"the scheduled run {cron_type!r} saved the answers without changing them")

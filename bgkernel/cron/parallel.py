@@ -17,8 +17,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import SessionError
+from ..runtime.diagnostics import wanted
 from .chunks import fork_chunk, run_sessions
-from .outcome import result as cron_result
+from .outcome import result as cron_result, unchanged_save
 
 if TYPE_CHECKING:
     from ..language.interview import Interview
@@ -114,7 +115,9 @@ class Chunks:
         sim = run.sim
         base = {"store_path": sim.store.path, "config": dict(sim.config),
                 "files_dir": sim.store.files_dir, "user": run.user, "cron_type": self.wanted[0]}
-        jobs = [dict(base, sessions=chunk) for chunk in self.chunks(sessions)]
+        jobs = [dict(base, sessions=chunk,
+                     diagnose={sid for sid in chunk if wanted(sim, sid, "BGK205", self.wanted[0])})
+                for chunk in self.chunks(sessions)]
         with _interrupts_deferred():    # a round is short: each session-run ends whole
             tokens = {sid: sim.locks.acquire(sid, "cron") for sid in sessions}
             pending: list = []                  # (job, child or None), not yet applied
@@ -181,6 +184,8 @@ class Chunks:
         at = run.at(wall)
         detail = outcome if error is None else f"error: {error}"
         run.record(session_id, "cron", cron_type, detail, report["duration"], at=at, wall=wall)
+        if report.get("unchanged"):
+            unchanged_save(sim, session_id, cron_type)
         if output:
             run.record(session_id, "cron_output", cron_type, output, at=at, wall=wall)
         session = None

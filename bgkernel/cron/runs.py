@@ -30,9 +30,10 @@ from ..engine.outcome import Result
 from ..errors import BgkernelError, InterviewError, SessionError
 from ..library import catalog as library
 from ..library.context import UserInfo, running
+from ..runtime.diagnostics import answers_digest, wanted
 from ..runtime.store import load_answers
 from . import parallel as cron_parallel
-from .outcome import describe, join_output, response_text, result as run_result
+from .outcome import describe, join_output, response_text, result as run_result, unchanged_save
 
 if TYPE_CHECKING:
     from ..language.interview import Interview
@@ -194,10 +195,13 @@ class _Run:
             ns = load_answers(data)
             if not (ns.get("allow_cron") and ns.get("multi_user")):
                 return None
+            before = answers_digest(ns) if wanted(sim, session.id, "BGK205", cron_type) else None
             try:
                 ctx = session._context(ns, action=cron_type, interface="cron", user=self.user)
                 result = self.evaluate(session, ns, ctx)
                 outcome, text = self.settle(session, ns, ctx, result)
+                if outcome == "saved" and before is not None and answers_digest(ns) == before:
+                    unchanged_save(sim, session.id, cron_type)
             except InterviewError as err:
                 outcome, error = "error", describe(err)
             except Exception as err:  # noqa: BLE001 -- one session's failure never stops the run

@@ -14,6 +14,7 @@ from ..engine.form_encoding import form_items
 from ..engine.screen import Option
 from ..errors import InterviewError
 from ..language.markup import to_html
+from .diagnostics import diagnose
 from .store import load_answers
 
 if TYPE_CHECKING:
@@ -119,6 +120,9 @@ def _run_action(session: "Session", action: str, arguments: dict) -> dict | None
     if held > limit:
         sim.record(session.id, "lock_timeout", f"checkin {action}",
                    f"check-in code held the lock {held:.2f} s (lock timeout {limit:.2f} s)", held)
+        diagnose(sim, session.id, "BGK106", action,
+                 f"the check-in action {action!r} held the session lock {held:.2f} s "
+                 f"(lock timeout {limit:.2f} s)")
     sim.tasks.dispatch(session, ctx)
     return command_for(action, result)
 
@@ -151,6 +155,9 @@ def apply_to_screen(session: "Session", commands: list[dict], depth: int = 0) ->
             if depth + 1 >= limit:
                 session.sim.record(session.id, "refresh_loop", refresh_action,
                                    f"stopped after {limit} consecutive refreshes")
+                diagnose(session.sim, session.id, "BGK104", refresh_action,
+                         f"the check-in action {refresh_action!r} asked for a refresh {limit} times "
+                         "in a row")
                 raise RefreshLoopError(
                     f"the check-in action '{refresh_action}' asked for a refresh {limit} times in a "
                     "row: each refresh starts a new check-in that refreshes again. Call "
