@@ -12,6 +12,7 @@ import zoneinfo
 from typing import Any
 
 from .analysis.cohort import run_cohort
+from .analysis.frames import merge_shards
 from .analysis.timeline import Recorder
 from .background.manager import TaskManager
 from .calendar.clock import Clock
@@ -107,6 +108,7 @@ class Simulator:
         self.services = SimulatorServices(self)
         self.tasks = TaskManager(self, backend=backend, workers=workers)
         self.workers = workers
+        self.shard_timeline: Any = None    # a sharded cohort's timeline parts (analysis.parts)
         self.closed = False
 
     # --- context manager ----------------------------------------------------------------------
@@ -314,8 +316,13 @@ class Simulator:
 
     @property
     def timeline(self):
-        """Every session's events as one DataFrame, in wall-clock order."""
-        return self.recorder.ordered_frame()
+        """Every session's events as one DataFrame, in wall-clock order.  After a cohort on a
+        cluster, the shards' rows too (read from their Parquet files), with a ``shard``
+        column (missing for this simulator's own rows), in calendar order."""
+        frame = self.recorder.ordered_frame()
+        if self.shard_timeline is None:
+            return frame
+        return merge_shards(frame, self.shard_timeline.frame())
 
 
 def make_user(user: Any) -> UserInfo:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ordered"]
+__all__ = ["ordered", "merge_shards"]
 
 
 def ordered(frame: Any) -> Any:
@@ -12,3 +12,14 @@ def ordered(frame: Any) -> Any:
     if len(frame) < 2 or frame["wall"].is_monotonic_increasing:
         return frame
     return frame.sort_values("wall", kind="stable").reset_index(drop=True)
+
+
+def merge_shards(local: Any, shards: Any) -> Any:
+    """A simulator's own timeline and its shards' rows as one frame, in calendar order
+    (stable: each shard's rows keep their order); ``shard`` is missing on its own rows."""
+    import pandas as pd
+
+    local = local.assign(shard=pd.array([None] * len(local), dtype="Int64"))
+    frame = pd.concat([local, shards], ignore_index=True)
+    frame["kind"] = frame["kind"].astype("category")
+    return frame.sort_values("at", kind="stable").reset_index(drop=True)
