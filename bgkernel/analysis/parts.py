@@ -62,6 +62,7 @@ class TimelineParts:
         self.paths: list[str] = []
         self.rows = 0
         self.next_shard = 0
+        self.stats: dict[int, dict] = {}     # shard -> what it did (users, session-runs, times)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -76,7 +77,7 @@ class TimelineParts:
             first, self.next_shard = self.next_shard, self.next_shard + count
             return first
 
-    def add(self, shard: int, data: bytes, rows: int) -> str:
+    def add(self, shard: int, data: bytes, rows: int, stats: dict | None = None) -> str:
         """Write one shard's Parquet bytes (:func:`encode_part`) to the folder."""
         os.makedirs(self.folder, exist_ok=True)
         path = os.path.join(self.folder, f"shard-{shard:06d}.parquet")
@@ -87,6 +88,7 @@ class TimelineParts:
         with self._lock:
             self.paths.append(path)
             self.rows += rows
+            self.stats[shard] = dict(stats or {}, rows=rows)
         return path
 
     def dataset(self) -> Any:

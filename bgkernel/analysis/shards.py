@@ -28,6 +28,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -99,10 +100,11 @@ def run_shards(sim: Host, client: Any, interview: Interview, members: list[Membe
         frame = got["outcomes"]
         frame.index = positions
         frames.append(frame)
-        parts.add(number, got["timeline"], got["rows"])
+        parts.add(number, got["timeline"], got["rows"], dict(got["stats"], worker=got["worker"]))
         sim.outbox.extend(got["emails"])
         sim.record("", "cohort", f"shard {number}",
                    f"{len(positions)} users, {got['rows']} timeline rows, on {got['worker']}")
+        del got                                  # the timeline bytes are on disk now
     result = pd.concat(frames).sort_index() if frames else outcome_frame(
         [], pd.RangeIndex(0), variables, sim.clock.tz)
     result = outcome_frame(result.to_dict("records"), index, variables, sim.clock.tz)
@@ -181,15 +183,20 @@ def _run(spec: dict, folder: str) -> dict:
                          timescale=spec["timescale"]) as sim:
         name, path, text = spec["interview"]
         interview = sim.load(path if path and os.path.isfile(path) else text, name=name)
+        t0 = time.perf_counter()
         run_members(sim, interview, members, options["parallel"], tuple(options["presses"]),
                     options["max_steps"], options["timeout"])
-        if options.get("advance"):
-            sim.advance(**options["advance"])
+        t1 = time.perf_counter()
+        runs = sim.advance(**options["advance"]) if options.get("advance") else []
+        stats = {"users": len(members), "users_seconds": t1 - t0,
+                 "advance_seconds": time.perf_counter() - t1,
+                 "session_runs": sum(r["outcome"] != "expired" for run in runs
+                                     for r in run["results"])}
         frame = member_outcomes(sim, members, range(len(members)), list(options["variables"]))
         timeline = sim.timeline
         emails = [dataclasses.replace(e, _raw=e.raw) for e in sim.outbox]  # bytes travel
         return {"outcomes": frame, "timeline": encode_part(timeline, spec["shard"]),
-                "rows": len(timeline), "emails": emails, "worker": _address()}
+                "rows": len(timeline), "emails": emails, "worker": _address(), "stats": stats}
 
 
 def _local_dir() -> str:
