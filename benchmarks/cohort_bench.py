@@ -14,7 +14,9 @@ the run's own:
   Parquet; the peak is the caller's (which also hosts the scheduler) and each worker's.
 * ``--big-users`` (default 100,000): the cluster run again, for its peak memory with the
   timelines spilled; ``--big-days`` sets its calendar (a year of 100,000 users is 36.5
-  million session-runs: hours on two cores).
+  million session-runs: hours on two cores).  ``--big-mode in-process`` runs it in this
+  process instead, with config ``timeline in memory`` False (rows leave memory once the
+  store has them).
 
 Prints users/s, session-runs/s and peak memory; asserts nothing but the e-mail count.
 
@@ -59,9 +61,10 @@ def one(mode: str, users: int, days: int, shard_size: int, folder: str) -> dict:
 
     table = answers(users)
     out: dict = {"mode": mode, "users": users, "days": days}
+    config = {"timeline in memory": mode != "spilled"}
     with Simulator(store=os.path.join(folder, "store.sqlite"), backend="threading",
-                   workers=THREADS, start=START) as sim:
-        if mode == "in-process":
+                   workers=THREADS, start=START, config=config) as sim:
+        if mode in ("in-process", "spilled"):
             t0 = time.perf_counter()
             outcomes = sim.cohort(INTERVIEW, table, parallel=THREADS, presses=["Leave"])
             t1 = time.perf_counter()
@@ -114,7 +117,8 @@ def show(got: dict) -> None:
     print(f"{'':>10}  peak memory: {got['peak_mb']:,.0f} MB this process"
           + (f" (with the scheduler), workers {', '.join(f'{w:,.0f}' for w in workers)} MB"
              if workers else "") + f"; {got['timeline_rows']:,} timeline rows"
-          + (f" spilled to Parquet in {got['shards']} shards" if "shards" in got else " in memory"))
+          + (f" spilled to Parquet in {got['shards']} shards" if "shards" in got else
+             " in the store, not in memory" if got["mode"] == "spilled" else " in memory"))
     if got["errors"] or (got["days"] > 20 and got["emails"] != users):
         print(f"{'':>10}  CHECK: expected {users:,} e-mails and no errors")
 
@@ -126,6 +130,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=["both", "in-process", "cluster", "none"], default="both")
     parser.add_argument("--big-users", type=int, default=100000, help="0: skip the big run")
     parser.add_argument("--big-days", type=int, default=30)
+    parser.add_argument("--big-mode", choices=["cluster", "in-process"], default="cluster")
     parser.add_argument("--shard-size", type=int, default=1000)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
@@ -138,7 +143,8 @@ def main() -> None:
     for mode in modes:
         show(measure(mode, args.users, args.days, args.shard_size))
     if args.big_users:
-        show(measure("cluster", args.big_users, args.big_days, args.shard_size))
+        show(measure("cluster" if args.big_mode == "cluster" else "spilled", args.big_users,
+                     args.big_days, args.shard_size))
 
 
 if __name__ == "__main__":

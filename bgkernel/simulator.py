@@ -47,6 +47,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "cron monthly": (1, "06:52"),
     "smtp": None,
     "record timeline": True,
+    "timeline in memory": True,  # False: rows written to the store leave memory (read back on use)
     "cron processes": None,      # processes a large scheduled run uses; None: the usable cores
 }
 
@@ -95,6 +96,7 @@ class Simulator:
                                  enabled=bool(self.config["record timeline"]),
                                  tz=self.config["timezone"])
         self.recorder.attach(self.store.path)
+        self.recorder.keep = bool(self.config["timeline in memory"])
         last = self.store.connection().execute(      # the latest rows hold the largest wall
             "SELECT max(wall) FROM (SELECT wall FROM events ORDER BY id DESC LIMIT 1000)").fetchone()[0]
         if last is not None:          # a reopened store: wall time goes on from its history
