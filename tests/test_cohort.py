@@ -173,3 +173,9 @@ def test_advance_moves_the_calendar_after_the_users_answered(csim):
     assert not outcomes.loc[~gave_up, "deleted"].any()
     with pytest.raises(TypeError, match="advance is a dict"):
         csim.cohort(str(INTERVIEWS / "timeline_reminder.yml"), answers, advance=30)
+
+
+def test_a_client_that_is_not_one_is_refused(csim):
+    answers = pd.DataFrame({"email_address": ["a@example.com"]})
+    with pytest.raises(TypeError, match="dask.distributed.Client"):
+        csim.cohort(str(INTERVIEWS / "cron_reminder.yml"), answers, client="tcp://localhost:8786")

@@ -17,8 +17,10 @@ user does not give.
 Each user's session answers every screen it can from its row (:func:`answer_screens`);
 users who begin at the same instant run side by side on ``parallel`` threads, and the
 interview's background tasks go to the simulator's pool as usual.  Between two start
-instants the calendar advances, so the scheduled runs in between fire.  The result has
-one row per user, on the index of ``answers`` (so ``answers.join(outcomes)`` works).
+instants the calendar advances, so the scheduled runs in between fire; ``advance=``
+moves it on once all have answered.  The result has one row per user, on the index of
+``answers`` (so ``answers.join(outcomes)`` works).  With ``client=`` (a dask
+``Client``) the users run in shards on the cluster's workers (:mod:`.shards`).
 pandas is imported when a cohort runs, never at import.
 """
 from __future__ import annotations

@@ -32,6 +32,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ConfigError
 from .cohort import Member, member_outcomes, outcome_frame, run_members, user_text
 from .parts import TimelineParts, encode_part
 
@@ -66,8 +67,14 @@ def run_shards(sim: Host, client: Any, interview: Interview, members: list[Membe
                timeline_dir: str | None = None) -> pandas.DataFrame:
     """Run ``members`` in shards on ``client``'s cluster; the outcomes on ``index``."""
     import pandas as pd
-    from distributed import as_completed
+    try:
+        from distributed import as_completed
+    except ImportError as err:
+        raise ConfigError("a cohort on a cluster needs dask.distributed: pip install "
+                          "'bgkernel[dask]'") from err
 
+    if not callable(getattr(client, "submit", None)):
+        raise TypeError(f"client must be a dask.distributed.Client, not {client!r}")
     if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1:
         raise ValueError(f"shard_size must be a whole number >= 1, not {shard_size!r}")
     parts = _parts(sim, timeline_dir)
