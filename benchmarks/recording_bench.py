@@ -92,9 +92,9 @@ def million_events(n: int) -> dict[str, float]:
     """Record ``n`` events through a simulator's recorder (its clocks, its store), then
     time ``to_frame()``: in memory, and as ``sim.timeline`` does with the store attached
     (the first call also writes the events to SQLite)."""
-    import pandas  # noqa: F401 -- imported once, not timed
-
     from bgkernel.analysis.timeline import Recorder
+
+    import pandas  # noqa: F401 -- imported once, not timed
 
     kinds = ("screen", "answer", "checkin", "task_queued", "task_started", "task_finished")
     out: dict[str, float] = {}

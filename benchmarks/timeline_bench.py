@@ -12,8 +12,7 @@ import time
 from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
-from bgkernel.analysis.timeline import \
-    Recorder  # noqa: E402  (runs from a checkout, installed or not)
+from bgkernel.analysis.timeline import Recorder  # noqa: E402  (runs from a checkout, installed or not)
 
 KINDS = ("screen", "answer", "checkin", "task_queued", "task_started", "task_finished")
 
