@@ -12,6 +12,7 @@ import zoneinfo
 from typing import Any
 
 from .analysis.cohort import run_cohort
+from .analysis.frames import merge_shards
 from .analysis.timeline import Recorder
 from .background.manager import TaskManager
 from .calendar.clock import Clock
@@ -48,6 +49,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "cron monthly": (1, "06:52"),
     "smtp": None,
     "record timeline": True,
+    "timeline in memory": True,  # False: rows written to the store leave memory (read back on use)
     "cron processes": None,      # processes a large scheduled run uses; None: the usable cores
 }
 
@@ -96,6 +98,7 @@ class Simulator:
                                  enabled=bool(self.config["record timeline"]),
                                  tz=self.config["timezone"])
         self.recorder.attach(self.store.path)
+        self.recorder.keep = bool(self.config["timeline in memory"])
         last = self.store.connection().execute(      # the latest rows hold the largest wall
             "SELECT max(wall) FROM (SELECT wall FROM events ORDER BY id DESC LIMIT 1000)").fetchone()[0]
         if last is not None:          # a reopened store: wall time goes on from its history
@@ -109,6 +112,7 @@ class Simulator:
         self.services = SimulatorServices(self)
         self.tasks = TaskManager(self, backend=backend, workers=workers)
         self.workers = workers
+        self.shard_timeline: Any = None    # a sharded cohort's timeline parts (analysis.parts)
         self.closed = False
 
     # --- context manager ----------------------------------------------------------------------
@@ -320,8 +324,13 @@ class Simulator:
 
     @property
     def timeline(self):
-        """Every session's events as one DataFrame, in wall-clock order."""
-        return self.recorder.ordered_frame()
+        """Every session's events as one DataFrame, in wall-clock order.  After a cohort on a
+        cluster, the shards' rows too (read from their Parquet files), with a ``shard``
+        column (missing for this simulator's own rows), in calendar order."""
+        frame = self.recorder.ordered_frame()
+        if self.shard_timeline is None:
+            return frame
+        return merge_shards(frame, self.shard_timeline.frame())
 
 
 def make_user(user: Any) -> UserInfo:

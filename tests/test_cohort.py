@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import HERE, INTERVIEWS, start
 
 import bgkernel
 from bgkernel.analysis.cohort import OUTCOME_COLUMNS, answer_screens, run_cohort, snapshot
-from conftest import HERE, INTERVIEWS, start
 
 START = pd.Timestamp("2031-01-06 00:00", tz="America/New_York")     # a Monday
 DAY = pd.Timedelta(days=1)
@@ -157,3 +157,25 @@ def test_answer_screens_alone(csim):
     screen, steps, stopped = answer_screens(
         s, {"email_address": "a@example.com", "filing_date": "2031-01-06"}, presses=["Leave"])
     assert (screen.kind, steps, stopped) == ("leave", 3, "leave")
+
+
+def test_advance_moves_the_calendar_after_the_users_answered(csim):
+    answers = reminder_cohort(10)
+    outcomes = csim.cohort(str(INTERVIEWS / "timeline_reminder.yml"), answers, presses=["Leave"],
+                           variables=["email_address"], advance={"days": 35})
+    assert csim.now().date() == (START + (9 + 35) * DAY).date()      # last start, then 35 days
+    gave_up = answers["email_address"].isna()
+    sent = csim.timeline.query("kind == 'email_sent'")
+    assert len(sent) == (~gave_up).sum() == len(csim.outbox)
+    # the outcomes are read after the advance: those who gave up were never saved by the
+    # scheduled runs and aged out (30 idle days); the others are closed 50 days after filing
+    assert outcomes.loc[gave_up, "deleted"].all()
+    assert not outcomes.loc[~gave_up, "deleted"].any()
+    with pytest.raises(TypeError, match="advance is a dict"):
+        csim.cohort(str(INTERVIEWS / "timeline_reminder.yml"), answers, advance=30)
+
+
+def test_a_client_that_is_not_one_is_refused(csim):
+    answers = pd.DataFrame({"email_address": ["a@example.com"]})
+    with pytest.raises(TypeError, match="dask.distributed.Client"):
+        csim.cohort(str(INTERVIEWS / "cron_reminder.yml"), answers, client="tcp://localhost:8786")

@@ -249,7 +249,7 @@ def test_an_interrupt_ends_the_round_and_applies_every_report(tmp_path, monkeypa
         assert set(counters.values()) == {2}
 
 
-def test_cron_processes_is_checked_and_one_means_serial(tmp_path, monkeypatch):
+def test_cron_processes_is_checked_and_one_means_no_fork(tmp_path, monkeypatch):
     for bad in (0, -1, 1.5, "2", True):
         with pytest.raises(bgkernel.ConfigError, match="cron processes"):
             bgkernel.Simulator(store=str(tmp_path / "x.sqlite"), backend="threading",
@@ -257,8 +257,12 @@ def test_cron_processes_is_checked_and_one_means_serial(tmp_path, monkeypatch):
     with bgkernel.Simulator(store=str(tmp_path / "store.sqlite"), backend="threading",
                             start=START, config={"cron processes": 1}) as sim:
         ids = _populate(sim, ["plain"] * 70)
-        used = []
-        monkeypatch.setattr(cron_parallel.Chunks, "run", lambda self, results: used.append(1))
+        forked, saved = [], []
+        monkeypatch.setattr(cron_parallel, "fork_chunk", lambda *args: forked.append(1))
+        overwrite = sim.store.overwrite_latest
+        monkeypatch.setattr(sim.store, "overwrite_latest",
+                            lambda saves: saved.append(len(saves)) or overwrite(saves))
         runs = sim.advance(days=1)
-        assert not used
+        assert not forked, "one process: the round is run here"
+        assert saved == [70], "the round's saves in one transaction"
         assert sorted(r["session"] for run in runs for r in run["results"]) == sorted(ids)

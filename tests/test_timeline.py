@@ -477,3 +477,25 @@ def test_main_export(clocks: FakeClocks, tmp_path, capsys) -> None:
     assert printed[0] == ",".join(COLUMNS) and len(printed) == 7
     with pytest.raises(FileNotFoundError):
         main_export(tmp_path / "missing.sqlite", tmp_path / "out.csv")
+
+
+def test_a_recorder_that_does_not_keep_rows_reads_them_back_from_the_store(tmp_path):
+    path = tmp_path / "store.sqlite"
+    clock = iter(range(10**6))
+    rec = Recorder(now=lambda: datetime(2031, 1, 6, tzinfo=timezone.utc), wall=lambda: next(clock))
+    rec.attach(str(path))
+    rec.keep = False
+    rec.FLUSH_EVERY = 100
+    for i in range(1050):
+        rec.record(f"s{i % 7}", "cron" if i % 3 else "answer", "cron_daily", f"row {i}")
+    assert rec._sealed + len(rec._session) <= 100, "flushed rows left memory"
+    assert len(rec) == 1050
+    frame = rec.to_frame()                          # read back: the store's rows, then the rest
+    assert frame["detail"].tolist() == [f"row {i}" for i in range(1050)]
+    assert frame["wall"].tolist() == list(range(1050))
+    assert (frame["kind"] == "answer").sum() == 350
+    for i in range(1050, 1250):                     # after a read, rows are dropped again
+        rec.record("s0", "cron", "cron_daily", f"row {i}")
+    assert rec._sealed + len(rec._session) <= 100
+    assert rec.to_frame()["detail"].tolist() == [f"row {i}" for i in range(1250)]
+    rec.close()

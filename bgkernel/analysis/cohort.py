@@ -17,8 +17,10 @@ user does not give.
 Each user's session answers every screen it can from its row (:func:`answer_screens`);
 users who begin at the same instant run side by side on ``parallel`` threads, and the
 interview's background tasks go to the simulator's pool as usual.  Between two start
-instants the calendar advances, so the scheduled runs in between fire.  The result has
-one row per user, on the index of ``answers`` (so ``answers.join(outcomes)`` works).
+instants the calendar advances, so the scheduled runs in between fire; ``advance=``
+moves it on once all have answered.  The result has one row per user, on the index of
+``answers`` (so ``answers.join(outcomes)`` works).  With ``client=`` (a dask
+``Client``) the users run in shards on the cluster's workers (:mod:`.shards`).
 pandas is imported when a cohort runs, never at import.
 """
 from __future__ import annotations
@@ -42,7 +44,9 @@ if TYPE_CHECKING:
     from ..runtime.host import Host
     from ..runtime.session import Session
 
-__all__ = ["run_cohort", "answer_screens", "snapshot", "RESERVED", "OUTCOME_COLUMNS"]
+__all__ = ["run_cohort", "run_members", "member_outcomes", "answer_screens", "snapshot",
+           "outcome_frame", "Member", "user_text", "RESERVED",
+           "OUTCOME_COLUMNS"]
 
 #: Columns of ``answers`` that are not variables.
 RESERVED = ("user", "start")
@@ -52,7 +56,7 @@ OUTCOME_COLUMNS = ("session", "user", "started", "steps", "stopped", "error",
 
 
 @dataclass
-class _Member:
+class Member:
     """One row of the answers table, read."""
 
     index: Any
@@ -66,7 +70,9 @@ class _Member:
 
 def run_cohort(sim: Host, interview: Interview | str, answers: pandas.DataFrame, *,
                parallel: int = 4, variables: Iterable[str] = (), presses: Sequence[str] = (),
-               max_steps: int = 100, timeout: float | None = 300.0) -> pandas.DataFrame:
+               max_steps: int = 100, timeout: float | None = 300.0,
+               advance: dict | None = None, client: Any = None, shard_size: int = 1000,
+               timeline_dir: str | None = None) -> pandas.DataFrame:
     """Start one session per row of ``answers`` and answer it as far as the row goes.
 
     ``parallel`` users run at once (threads); ``variables`` are read from each session
@@ -75,6 +81,14 @@ def run_cohort(sim: Host, interview: Interview | str, answers: pandas.DataFrame,
     bounds each wait for a session's background tasks.  Returns a DataFrame on the
     index of ``answers`` with the columns :data:`OUTCOME_COLUMNS` and then ``variables``.
     An error in one session is kept in its ``error`` column; the others go on.
+
+    ``advance`` (what :meth:`Simulator.advance` takes, ``{"days": 365}``) moves the
+    calendar once every user has answered, firing the scheduled runs; the outcomes are
+    read after it.  ``client`` (a ``dask.distributed.Client``) runs the users in shards
+    of at most ``shard_size`` on the cluster's workers, each in a simulator of its own
+    (:mod:`bgkernel.analysis.shards`); their timelines are written to Parquet in
+    ``timeline_dir`` (default: ``timeline`` beside the store) and join ``sim.timeline``
+    with a ``shard`` column, their e-mails join ``sim.outbox``.
     """
     import pandas as pd
 
@@ -86,10 +100,28 @@ def run_cohort(sim: Host, interview: Interview | str, answers: pandas.DataFrame,
     if isinstance(variables, str):
         variables = [variables]
     variables = list(variables)
+    if advance is not None and not isinstance(advance, dict):
+        raise TypeError(f"advance is a dict of what sim.advance takes ({{'days': 365}}), "
+                        f"not {advance!r}")
     if isinstance(interview, str):
         interview = sim.load(interview)
     members = _members(sim, answers)
     presses = tuple(presses)
+    if client is not None:
+        from .shards import run_shards
+        options = {"parallel": parallel, "variables": variables, "presses": presses,
+                   "max_steps": max_steps, "timeout": timeout, "advance": advance}
+        return run_shards(sim, client, interview, members, answers.index, options,
+                          shard_size=shard_size, timeline_dir=timeline_dir)
+    run_members(sim, interview, members, parallel, presses, max_steps, timeout)
+    if advance:
+        sim.advance(**advance)
+    return member_outcomes(sim, members, answers.index, variables)
+
+
+def run_members(sim: Host, interview: Interview, members: list[Member], parallel: int,
+                presses: tuple[str, ...], max_steps: int, timeout: float | None) -> None:
+    """Each member's session, run in start order (the calendar advancing between)."""
     with sim.clock.frozen(), ThreadPoolExecutor(parallel, "bgkernel-cohort") as pool:
         # one freeze for the whole cohort, as advance() holds one: no module scan per step
         for instant, group in _by_start(members):
@@ -99,14 +131,11 @@ def run_cohort(sim: Host, interview: Interview | str, answers: pandas.DataFrame,
                     for m in group]
             for job in jobs:
                 job.result()
-    return _outcomes(sim, members, answers.index, variables)
 
 
-def _outcomes(sim: Host, members: list[_Member], index: pandas.Index,
+def member_outcomes(sim: Host, members: list[Member], index: pandas.Index,
               variables: list[str]) -> pandas.DataFrame:
     """The result frame: each member's outcome joined with its session's snapshot."""
-    import pandas as pd
-
     ids = [m.outcome["session"] for m in members]
     state = snapshot(sim, [i for i in ids if i is not None], variables)
     rows = []
@@ -114,20 +143,27 @@ def _outcomes(sim: Host, members: list[_Member], index: pandas.Index,
         session_id = member.outcome["session"]
         found = state.loc[session_id].to_dict() if session_id is not None else {}
         rows.append({**found, **member.outcome})
+    return outcome_frame(rows, index, variables, sim.clock.tz)
+
+
+def outcome_frame(rows: list[dict], index: Any, variables: list[str], tz: Any) -> pandas.DataFrame:
+    """Outcome rows as the result frame, with its column types."""
+    import pandas as pd
+
     columns = list(OUTCOME_COLUMNS) + [v for v in variables if v not in OUTCOME_COLUMNS]
     frame = pd.DataFrame(rows, index=index, columns=columns)
-    frame["started"] = pd.to_datetime(frame["started"], utc=True).dt.tz_convert(sim.clock.tz)
+    frame["started"] = pd.to_datetime(frame["started"], utc=True).dt.tz_convert(tz)
     for column in ("steps", "tasks", "tasks_failed"):
         frame[column] = frame[column].fillna(0).astype("int64")
     frame["deleted"] = frame["deleted"].fillna(False).astype(bool)
     return frame
 
 
-def _run_one(sim: Host, interview: Interview, member: _Member, presses: tuple[str, ...],
+def _run_one(sim: Host, interview: Interview, member: Member, presses: tuple[str, ...],
              max_steps: int, timeout: float | None) -> None:
     """One user: start, answer, note where it stopped.  Never raises."""
     out = member.outcome
-    out.update(session=None, user=_user_text(member.user), started=None, steps=0,
+    out.update(session=None, user=user_text(member.user), started=None, steps=0,
                stopped="", error="", kind=None, question=None)
     try:
         session = sim.start(interview, user=member.user)
@@ -260,7 +296,7 @@ def _session(sim: Host, session_id: str) -> Session | None:
 
 # --- reading the answers table ----------------------------------------------------------
 
-def _members(sim: Host, answers: pandas.DataFrame) -> list[_Member]:
+def _members(sim: Host, answers: pandas.DataFrame) -> list[Member]:
     base = sim.now()
     names = [c for c in answers.columns if c not in RESERVED]
     bad = [c for c in names if not isinstance(c, str)]
@@ -275,13 +311,13 @@ def _members(sim: Host, answers: pandas.DataFrame) -> list[_Member]:
                 values[name] = value
         user = _plain(row.get("user"))
         start = _start(row.get("start"), base, sim, index)
-        members.append(_Member(index, user, start, values))
+        members.append(Member(index, user, start, values))
     return members
 
 
-def _by_start(members: list[_Member]) -> list[tuple[_dt.datetime | None, list[_Member]]]:
+def _by_start(members: list[Member]) -> list[tuple[_dt.datetime | None, list[Member]]]:
     """Members grouped by start instant, in calendar order (no start first)."""
-    groups: dict[_dt.datetime | None, list[_Member]] = {}
+    groups: dict[_dt.datetime | None, list[Member]] = {}
     for member in members:
         groups.setdefault(member.start, []).append(member)
     return sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or 0))
@@ -329,7 +365,7 @@ def _plain(value: Any, dates_as_text: bool = True) -> Any:
     return value
 
 
-def _user_text(user: Any) -> str | None:
+def user_text(user: Any) -> str | None:
     if user is None or isinstance(user, str):
         return user
     if isinstance(user, dict):

@@ -21,7 +21,6 @@ Columns, in order: ``session`` (str), ``at`` (calendar time, tz-aware), ``wall``
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import sqlite3
@@ -31,10 +30,9 @@ import time
 from array import array
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
-from zoneinfo import ZoneInfo
 
 from .event_blocks import COLUMNS, decode_block, encode_block, to_arrays
-from .frames import ordered
+from .frames import as_zone, detail_text as _detail_text, ordered
 
 if TYPE_CHECKING:
     import pandas
@@ -94,27 +92,6 @@ class Event(NamedTuple):
     task: str | None
 
 
-def as_zone(tz: str | tzinfo | None) -> tzinfo | None:
-    if tz is None or isinstance(tz, tzinfo):
-        return tz
-    if isinstance(tz, str):
-        return timezone.utc if tz.upper() == "UTC" else ZoneInfo(tz)
-    raise TypeError(f"tz must be a zone name or a tzinfo, not {tz!r}")
-
-
-_JSON = json.JSONEncoder(default=str, ensure_ascii=False)
-
-
-def _detail_text(detail: Any) -> str:
-    """A non-string detail as JSON text (None as "")."""
-    if detail is None:
-        return ""
-    try:
-        return _JSON.encode(detail)
-    except (TypeError, ValueError):  # e.g. a circular structure
-        return repr(detail)
-
-
 class Recorder:
     """Thread-safe, append-only store of timeline events.
 
@@ -126,6 +103,10 @@ class Recorder:
     New events go to per-column lists (``_lock``).  Reading or flushing *seals*
     them: the lists are swapped for empty ones and turned into numpy chunks, merged
     so there are about log2(n) of them (``_seal_lock``, which recording never takes).
+
+    With ``keep = False`` (config ``timeline in memory``), an attached recorder forgets
+    the rows each flush wrote to the store, so a long simulation runs in bounded memory;
+    reading the timeline loads them back from the store, as for a reopened one.
     """
 
     def __init__(self, now: Callable[[], datetime] | None = None,
@@ -150,6 +131,7 @@ class Recorder:
         self._history_upto: int | None = None  # store ids <= this are not loaded yet
         self._history_count = 0
         self._written: list[list[int]] = []  # [first id, last id, first row] of our chunks
+        self.keep = True                     # False: flushed rows are read back from the store
 
     def _reset_live(self) -> None:
         self._session: list[str] = []
@@ -315,7 +297,7 @@ class Recorder:
     #: block (sizes doubling, as in memory), so many small flushes leave few chunks.
     CHUNK_ROWS = 16384
 
-    def _flush(self) -> int:
+    def _flush(self, forget: bool = True) -> int:
         if self._conn is None:
             return 0
         self._seal()
@@ -337,7 +319,18 @@ class Recorder:
             last = self._conn.execute("SELECT max(id) FROM events").fetchone()[0]
             self._write_chunk(last - n + 1, last, self._flushed, names)
         written, self._flushed = n, self._sealed
+        if forget and not self.keep:
+            self._forget(last)
         return written
+
+    def _forget(self, last: int) -> None:
+        """Drop every sealed row (all in the store now, ids up to ``last``): they are history,
+        loaded on the next read as a reopened store's are."""
+        with self._lock:
+            self._history_upto = last
+            self._history_count += self._sealed
+            self._sealed = 0
+        self._chunks, self._flushed, self._written = [], 0, []
 
     def _write_chunk(self, first: int, last: int, row: int, names: list[str]) -> None:
         """Store rows [row, _sealed) -- ids first..last, just inserted -- as a chunk,
@@ -453,7 +446,7 @@ class Recorder:
     def _snapshot(self) -> tuple[tuple[Any, ...], list[str]]:
         with self._seal_lock:
             self._load_history()
-            self._flush()
+            self._flush(forget=False)        # what this read loaded stays until the next flush
             self._seal()
             if len(self._chunks) > 1:
                 self._chunks = [self._tail(0)]

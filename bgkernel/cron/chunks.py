@@ -34,7 +34,7 @@ import signal
 import struct
 import tempfile
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..background.pool_worker import _ROUTE_LOCK, thread_capture
 from ..background.worker import WorkerServices
@@ -202,8 +202,12 @@ def _frame(results: list[Result]) -> bytes:
 
 def _frames(data: bytes) -> list[Result]:
     """The results of the whole frames in ``data`` (a child that died leaves a torn last one)."""
+    return _frames_at(data, 0)[0]
+
+
+def _frames_at(data: bytes, at: int) -> tuple[list[Result], int]:
+    """The results of the whole frames in ``data`` from ``at``, and where they end."""
     out: list[Result] = []
-    at = 0
     while at + _FRAME.size <= len(data):
         (size,) = _FRAME.unpack_from(data, at)
         start = at + _FRAME.size
@@ -211,20 +215,33 @@ def _frames(data: bytes) -> list[Result]:
             break
         out.extend(pickle.loads(data[start:start + size]))  # noqa: S301 -- our own child
         at = start + size
-    return out
+    return out, at
 
 
 class ForkedChunk:
-    """A child process running :func:`run_sessions`; :meth:`results` waits for it."""
+    """A child process running :func:`run_sessions`; :meth:`batches` reads its results as it
+    writes them, :meth:`results` waits for all of them."""
 
     def __init__(self, pid: int, progress: int, out: Any):
         self.pid = pid
         self._progress = progress
-        self._out = out
+        self._out = out                 # read from its start, as the child writes on
+        self._offset = 0
+        self._reaped = False
+        self.finished = False
 
     def results(self) -> tuple[bool, list[Result]]:
-        """Wait until the child exits; (finished its chunk, the results it wrote).  A child that
-        writes no batch for :data:`SILENCE_TIMEOUT` seconds is killed."""
+        """Wait until the child exits; (finished its chunk, the results it wrote)."""
+        got = [result for batch in self.batches() for result in batch]
+        return self.finished, got
+
+    def batches(self) -> Iterator[list[Result]]:
+        """The child's batches as it writes them, until it exits (then :attr:`finished` says
+        whether it finished its chunk).  A child that writes no batch for
+        :data:`SILENCE_TIMEOUT` seconds is killed."""
+        if self._reaped:
+            return
+        data, at = b"", 0
         try:
             while True:
                 ready, _, _ = select.select([self._progress], [], [], SILENCE_TIMEOUT)
@@ -233,13 +250,33 @@ class ForkedChunk:
                     break
                 if not os.read(self._progress, 4096):
                     break                           # the child closed the pipe: it is done
+                data += self._read()                # one or more whole batches were written
+                batch, used = _frames_at(data, at)
+                data, at = data[used:], 0
+                if batch:
+                    yield batch
         finally:
+            self._reaped = True
             os.close(self._progress)
-        _, status = os.waitpid(self.pid, 0)
-        with self._out:
-            self._out.seek(0)
-            data = self._out.read()
-        return os.waitstatus_to_exitcode(status) == 0, _frames(data)
+            _, status = os.waitpid(self.pid, 0)
+            self.finished = os.waitstatus_to_exitcode(status) == 0
+            data += self._read()
+            self._out.close()
+        batch, _ = _frames_at(data, at)
+        if batch:
+            yield batch
+
+    def _read(self) -> bytes:
+        """What the child wrote to the results file since the last read (``pread``: the
+        file offset, shared with the child, is the child's to move)."""
+        parts = []
+        fd = self._out.fileno()
+        while True:
+            got = os.pread(fd, 1 << 20, self._offset)
+            if not got:
+                return b"".join(parts)
+            parts.append(got)
+            self._offset += len(got)
 
 
 def fork_chunk(job: dict, interview: Any, latest: dict[str, bytes]) -> ForkedChunk | None:

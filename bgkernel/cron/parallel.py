@@ -1,11 +1,13 @@
 """A scheduled run over many sessions of one interview, on every core.
 
 :func:`bgkernel.cron.runs.run_cron` hands an interview's sessions here when there are many
-(:data:`PARALLEL_MIN`), the type runs in the foreground, the machine has more than one
-core and no SMTP server is set (``send_email`` must then know at once whether delivery
-failed).  :class:`Chunks` splits them into rounds and chunks: this process runs the first
-chunk itself and forks a process for each other (:mod:`bgkernel.cron.chunks`), then saves
-and applies every result in session order, so the outcome is the serial run's.
+(:data:`PARALLEL_MIN`), the type runs in the foreground and no SMTP server is set
+(``send_email`` must then know at once whether delivery failed).  :class:`Chunks` splits
+them into rounds and chunks: this process runs the first chunk itself and forks a process
+for each other (:mod:`bgkernel.cron.chunks`), then saves and applies every result in
+session order, so the outcome is the serial run's.  With one process (one core, or
+``cron processes`` 1) the round is one chunk run here: no fork, but the round's saves
+still go in one transaction, which costs a third less than a transaction per session.
 """
 from __future__ import annotations
 
@@ -68,16 +70,16 @@ def _processes(sim: "Host") -> int:
 
 
 def fits(sim: "Host", types: list[str], sessions: list[str]) -> bool:
-    """Chunks in forked processes: many sessions, a foreground type, more than one core, and
-    no SMTP (``send_email`` must know whether delivery failed, which only the parent can)."""
-    return (PARALLEL and _FORKS and len(sessions) >= PARALLEL_MIN and bool(types)
-            and not types[0].endswith("_background") and sim.config.get("smtp") is None
-            and _processes(sim) > 1)
+    """Chunks (forked when there is more than one process): many sessions, a foreground type,
+    and no SMTP (``send_email`` must know whether delivery failed, which only the parent can)."""
+    return (PARALLEL and len(sessions) >= PARALLEL_MIN and bool(types)
+            and not types[0].endswith("_background") and sim.config.get("smtp") is None)
 
 
 class Chunks:
     """One interview's foreground session-runs of a scheduled run, in chunks: the first in
-    this process, each other in a forked child (:mod:`bgkernel.cron.chunks`).
+    this process, each other in a forked child (:mod:`bgkernel.cron.chunks`), whose batches
+    are saved and applied as they arrive, while it runs on.
 
     Sessions go in rounds of :data:`ROUND_SESSIONS` per process.  This process takes every
     session lock of a round, reads the sessions' answers, forks, runs its own chunk, then
@@ -94,12 +96,13 @@ class Chunks:
         self.wanted = wanted
 
     def chunks(self, sessions: list[str]) -> list[list[str]]:
-        """At most one chunk per process; the parent's (the first) a little smaller, as it
-        also applies every report (about :data:`APPLY_SHARE` of a session-run each)."""
+        """At most one chunk per process; the parent's (the first) smaller, as it also applies
+        every report (about :data:`APPLY_SHARE` of a session-run each) while the others run:
+        ``first + n * share = (n - first) / (count - 1)`` for ``n`` sessions."""
         count = min(_processes(self.run_.sim), len(sessions) // max(1, PARALLEL_MIN // 2))
         if count <= 1:
             return [sessions]
-        first = round(len(sessions) / ((count - 1) * (1 + APPLY_SHARE) + 1))
+        first = max(0, round(len(sessions) * (1 - APPLY_SHARE * (count - 1)) / count))
         rest = sessions[first:]
         size = -(-len(rest) // (count - 1))
         return [sessions[:first]] + [rest[i:i + size] for i in range(0, len(rest), size)]
@@ -131,8 +134,13 @@ class Chunks:
                     pass
                 self.apply(jobs[0], tokens, own, results)
                 while pending:
-                    job, child = pending.pop(0)
-                    self.apply(job, tokens, child.results()[1] if child is not None else [], results)
+                    job, child = pending[0]
+                    done = 0                    # the child's batches, applied as they arrive
+                    for batch in (child.batches() if child is not None else ()):
+                        self.apply(job, tokens, batch, results, range(done, done + len(batch)))
+                        done += len(batch)
+                    pending.pop(0)
+                    self.apply(job, tokens, [], results, range(done, len(job["sessions"])))
             finally:
                 for _, child in pending:        # an error above: reap them all the same
                     if child is not None:
@@ -140,21 +148,25 @@ class Chunks:
                 for session_id, token in tokens.items():  # no-op for those already released
                     sim.locks.release(session_id, token)
 
-    def apply(self, job: dict, tokens: dict, got: list, results: list[dict]) -> None:
-        """Save the chunk's sessions in one transaction, then apply each report in session
-        order; a session with no result, or one that needs this process, runs here."""
+    def apply(self, job: dict, tokens: dict, got: list, results: list[dict],
+              seqs: range | None = None) -> None:
+        """Save the sessions ``seqs`` of the chunk (all by default) whose results are in ``got``
+        in one transaction, then apply each report in session order; a session with no result,
+        or one that needs this process, runs here."""
         run = self.run_
         sim = run.sim
+        seqs = range(len(job["sessions"])) if seqs is None else seqs
         by_seq = {seq: (report, save) for seq, _, report, save in got}
         gone = sim.store.overwrite_latest(
             [(job["sessions"][seq], *save) for seq, (report, save) in by_seq.items()
              if save is not None])
-        missing = len(job["sessions"]) - len(by_seq)
+        missing = len(seqs) - len(by_seq)
         if missing:
             sim.record("", "cron", job["cron_type"],
                        f"a chunk process failed; {missing} of {len(job['sessions'])} "
                        f"session(s) run again serially")
-        for seq, session_id in enumerate(job["sessions"]):
+        for seq in seqs:
+            session_id = job["sessions"][seq]
             report, _ = by_seq.get(seq, (None, None))
             if report is None or report["status"] == "parent":
                 sim.locks.release(session_id, tokens[session_id])

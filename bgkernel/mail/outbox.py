@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import make_msgid
@@ -155,6 +155,12 @@ class Outbox(Sequence[SentEmail]):
             self._sent.append(sent)
 
     append = record
+
+    def extend(self, sent: "Iterable[SentEmail]") -> None:
+        """Record messages sent elsewhere (another simulator's outbox), in order."""
+        sent = list(sent)
+        with self._lock:
+            self._sent.extend(sent)
 
     def clear(self) -> None:
         with self._lock:

@@ -61,6 +61,15 @@ class Host(Protocol):
     timescale: float
     workers: int
     users: "Users"
+    shard_timeline: Any          # a sharded cohort's timeline files (None before one ran)
+
+    @property
+    def outbox(self) -> Any:
+        """The e-mails sent (``bgkernel.mail.outbox.Outbox``)."""
+
+    @property
+    def timeline(self) -> Any:
+        """Every event as a DataFrame."""
 
     def now(self) -> _dt.datetime:
         """The calendar's now."""
