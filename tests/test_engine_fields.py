@@ -540,3 +540,50 @@ def test_object_checkboxes_take_a_dict_of_checked_choices(sim):
     screen = s.answer(villain={"Harry": True, "Tom": False}, sure=False, doubts="d")
     assert screen.question.startswith("Harry!")
 
+
+
+EXCLUDE_OBJECTS = """
+objects:
+  - parent: Individual
+  - parent.child: DAList.using(object_type=Individual, auto_gather=False, gathered=True)
+  - others: DAList.using(object_type=Individual, auto_gather=False, gathered=True)
+---
+mandatory: True
+code: |
+  parent.child, others                      # made first: the code runs again after a seek
+  if not defined("started"):
+    parent.name.first = "Pat"
+    others.appendObject()
+    others[0].name.first = "Oli"
+    parent.child.appendObject()            # a child nobody has named yet
+    started = True
+  parent.child[0].name.first
+  done
+---
+question: Who is the first child?
+fields:
+  - Somebody already mentioned: parent.child[0]
+    datatype: object
+    code: |
+      MENTIONED + [parent] + parent.child.elements
+    exclude:
+      - parent
+      - parent.child
+  - First name: parent.child[0].name.first
+---
+question: Done ${ parent.child[0].name.first }
+event: done
+"""
+
+
+@pytest.mark.parametrize("mentioned", ["others.elements", "[]"])
+def test_excluded_objects_are_left_out_by_identity_without_reading_their_text(sim, mentioned):
+    """``exclude`` takes a list's items (DAList included, not gathered) and leaves the objects
+    out as objects: the unnamed child's text is never read, so nothing is asked for it."""
+    s = start(sim, EXCLUDE_OBJECTS.replace("MENTIONED", mentioned))
+    field = s.screen.fields[0]
+    assert [o.label for o in field.choices] == (["Oli"] if mentioned != "[]" else [])
+    # an object field with nothing to choose is not sent: the child keeps its own name
+    if mentioned == "[]":
+        screen = s.answer(**{"parent.child[0].name.first": "Kim"})
+        assert screen.question == "Done Kim"

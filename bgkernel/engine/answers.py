@@ -236,6 +236,8 @@ def _plan_objects(sub: Submission, fld: ScreenField, raw: Any) -> None:
     """``datatype: object`` (radio, dropdown) and ``object_checkboxes``: the answer is the
     object itself, given as the object, its label or its instance name."""
     options = [o for o in fld.choices or ()]
+    if fld.choices is not None and not options and fld.datatype in ("object", "object_radio"):
+        return          # nothing to choose from: the page shows no such field, nothing is set
 
     def pick(given: Any) -> Any:
         for option in options:

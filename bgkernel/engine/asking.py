@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..language.blocks import Choice, Field, QuestionBlock, ReviewItem
 from ..language.questions import fields_from_code
 from ..language.templates import Expr, Text
+from ..library.objects import DAObject
 from . import documents
 from .evaluating import substitute
 from .screen import Button, Option, ReviewLine, Screen, ScreenField
@@ -193,15 +194,15 @@ def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenFie
     if fld.choices is not None:
         objects = fld.datatype.startswith("object")
         labeler = fld.labeler.run(ns) if objects and fld.labeler is not None else None
-        options = tuple(choice_options(ev, fld.choices, label=labeler or str))
+        excluded = _flatten(fld.exclude.run(ns), []) if fld.exclude is not None else []
+        options = tuple(choice_options(ev, fld.choices, label=labeler or str,     # excluded
+                                       keep=lambda v: not _is_excluded(v, excluded)))  # unread
         if objects:
             helper = fld.help_generator.run(ns) if fld.help_generator is not None else None
             options = tuple(_object_option(o, ns, labeler, helper, isinstance(fld.choices, Expr))
                             for o in options)
-        if fld.exclude is not None:
-            excluded = fld.exclude.run(ns)
-            excluded = set(map(str, excluded if isinstance(excluded, (list, tuple, set)) else [excluded]))
-            options = tuple(o for o in options if str(o.value) not in excluded)
+        if excluded:
+            options = tuple(o for o in options if not _is_excluded(o.value, excluded))
     required = fld.required.run(ns) if isinstance(fld.required, Expr) else bool(fld.required)
     disabled = fld.disabled.run(ns) if isinstance(fld.disabled, Expr) else bool(fld.disabled)
     current = _current(ev, variable)
@@ -240,6 +241,27 @@ def _object_option(option: Option, ns: dict, labeler: Any = None, helper: Any = 
     return Option(found, label, help_text, option.default)
 
 
+def _flatten(value: Any, out: list) -> list:
+    """docassemble's ``setify``: the items of lists, sets and DALists (not gathered)."""
+    if isinstance(value, DAObject) and "elements" in value.__dict__:
+        return _flatten(value.__dict__["elements"], out)
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        for item in value:
+            _flatten(item, out)
+    else:
+        out.append(value)
+    return out
+
+
+def _is_excluded(value: Any, excluded: list) -> bool:
+    """An object is left out when it is one of ``excluded``; a plain value when it equals one
+    (or its text does)."""
+    if isinstance(value, DAObject):
+        return any(value is item for item in excluded)
+    return any(not isinstance(item, DAObject) and (value == item or str(value) == str(item))
+               for item in excluded)
+
+
 def _limit(value: Any, ns: dict) -> Any:
     """`min:`/`max:` may be Mako (``${ today() }``), rendered when the screen is built."""
     if isinstance(value, str) and ("${" in value or "%" in value):
@@ -256,13 +278,14 @@ def _default(default: Any, ns: dict) -> Any:
 
 
 def choice_options(ev: "Evaluation", choices: Any, keep_places: bool = False,
-                   label: Any = str) -> list[Any]:
+                   label: Any = str, keep: Any = None) -> list[Any]:
     """The options offered; a choice whose ``show if`` is false is left out (or, with
     ``keep_places``, stands as None so indices still match the block's choices).  ``label``
-    makes the text of a computed choice given as a bare value."""
+    makes the text of a computed choice given as a bare value, ``keep`` (if given) says which
+    bare values are offered at all (the others' text is never made)."""
     ns = ev.ns
     if isinstance(choices, Expr):
-        return normalize_choices(choices.run(ns), label)
+        return normalize_choices(choices.run(ns), label, keep)
     out: list[Any] = []
     for choice in choices:
         shown = choice.show_if
@@ -278,7 +301,7 @@ def choice_options(ev: "Evaluation", choices: Any, keep_places: bool = False,
     return out
 
 
-def normalize_choices(raw: Any, label: Any = str) -> list[Option]:
+def normalize_choices(raw: Any, label: Any = str, keep: Any = None) -> list[Option]:
     """``code:`` choices in every format docassemble accepts (ENGINE §5.6)."""
     if raw is None:
         return []
@@ -307,7 +330,7 @@ def normalize_choices(raw: Any, label: Any = str) -> list[Option]:
             elif item:
                 out.append(Option(item[0], str(item[1]), item[3] if len(item) > 3 else None,
                                   bool(item[2]) if len(item) > 2 else False))
-        else:
+        elif keep is None or keep(item):
             out.append(Option(item, str(label(item))))
     return out
 
