@@ -78,6 +78,8 @@ class InterviewApp:
                            layout=W.Layout(border="1px solid #ccc", padding="6px"))
         self.user_view = W.VBox([self.problem_box, self.screen_box],
                                 layout=W.Layout(padding="6px"))
+        self.root.add_class("bgk-app")
+        self.user_view.add_class("bgk-app")
         self._typing: str | None = None         # a field typed into and not yet left
         self.view: ScreenView | None = None
         self.ticker = Ticker(self, poll=poll, eager=eager) if live else None
@@ -388,7 +390,7 @@ class InterviewApp:
     def _show_problems(self) -> None:
         items = "".join(f"<details><summary>{_html.escape(p.strip().splitlines()[-1])}</summary>"
                         f"<pre>{_html.escape(p)}</pre></details>" for p in self.problems[-5:])
-        self.problem_box.value = f'<div style="color:#b00020">{items}</div>'
+        self.problem_box.value = f'<div class="bgk-problem" style="color:#b00020">{items}</div>'
 
     def _guard(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """A widget callback: errors go on the page, not into the void."""
