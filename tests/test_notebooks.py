@@ -42,6 +42,17 @@ def test_one_numbered_tutorial_per_section_of_the_seed():
         assert "## Check" in heads, f"{path.name} has no closing check"
 
 
+def test_binder_opens_the_first_tutorial():
+    root = NOTEBOOKS[0].parents[1]
+    readme = (root / "README.md").read_text()
+    badge = re.search(r"\(https://mybinder\.org/v2/gh/[^/]+/[^/]+/HEAD\?urlpath=lab/tree/([^)]+)\)", readme)
+    assert badge and (root / badge.group(1)) == NOTEBOOKS[0]
+    requirements = (root / "binder" / "requirements.txt").read_text().split()
+    assert "." in requirements and any(r.startswith("voila") for r in requirements)
+    assert (root / "binder" / "runtime.txt").read_text().strip().startswith("python-3.1")
+    assert "set -euo pipefail" in (root / "binder" / "postBuild").read_text()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_without_errors_and_its_check_holds(path: pathlib.Path):
     nb = nbformat.read(path, as_version=4)
