@@ -10,7 +10,7 @@ import pytest
 from test_widgets import apps, fast  # noqa: F401 -- the fixtures of the widget tests
 
 import bgkernel
-from bgkernel.widgets import InterviewApp, show, timeline_view
+from bgkernel.widgets import InterviewApp, InterviewRunner, show, timeline_view
 from bgkernel.widgets.app import CLOSED_TEXT
 from bgkernel.widgets.bridge import wait_until
 from bgkernel.widgets.panels import task_output
@@ -191,3 +191,16 @@ fields:
     text = session.screen.text()
     assert "(colour: radio) ['Red', 'Blue']" in text
     assert "(remark: area)" in text
+
+
+def test_the_readme_flow_leaves_no_dead_copy(fast):
+    runner = InterviewRunner({"bg_sim": fast})
+    magic_app = runner.interview("", ADDER)            # %%interview session
+    try:
+        session = runner.namespace["session"]
+        assert show(session) is magic_app                # bgkernel.widgets.show(session)
+        magic_app.set_field("n", 1)
+        magic_app.click("Continue")
+        assert until(magic_app, lambda: "The total is 101." in magic_app.html)
+    finally:
+        runner.close()
