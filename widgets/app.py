@@ -4,7 +4,8 @@ Every gesture has a method twin, so a test or a later notebook cell drives the a
 without a browser::
 
     app = InterviewApp(session)
-    app.set_field("value_to_add", 5)       # typing (a change: check-in if the screen has one)
+    app.set_field("value_to_add", 5)       # typing, then leaving (a change: check-in if any)
+    app.type_text("value_to_add", "5")     # typing, cursor still there (no change event)
     app.click("Continue")                  # a button: submits the fields
     app.wait()                             # background work done, then a check-in
     app.back(); app.refresh(); app.advance(days=20)
