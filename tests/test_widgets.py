@@ -294,10 +294,17 @@ def test_timer_thread_checks_in_initially_and_periodically(fast, apps):
     assert app.ticker.running and app.marshal.mode == "manual"
     checkins = lambda: list(session.timeline.query("kind == 'checkin'")["detail"])  # noqa: E731
     assert wait_until(lambda: any("_initial=True" in d for d in checkins()), 10)
-    app.fields["favorite_food"].control.value = "cake"     # a browser's change event
-    assert until(app, lambda: "cake" in app.html)
+    control = app.fields["favorite_food"].control
+    control.value = "cake"                   # keystrokes (continuous update): no change event
+    assert until(app, lambda: "cake" in app.html)        # the periodic check-in carried it
     details = checkins()
-    assert any("_changed='favorite_food'" in d for d in details)
+    assert any("favorite_food='cake'" in d for d in details)
+    assert not any("_changed=" in d for d in details)
+    # Enter in the box, as the browser sends it: the change event, a check-in at once
+    control._handle_msg({"content": {"data": {"method": "custom", "content": {"event": "submit"}}},
+                         "buffers": []})
+    details = checkins()
+    assert "_changed='favorite_food'" in details[-1]
     n = len(details)
     # the interval is 6 s, 0.6 s at timescale 0.1
     assert wait_until(lambda: len(session.timeline.query("kind == 'checkin'")) >= n + 2, 10)
@@ -560,9 +567,10 @@ def test_marshal_posts_to_the_loop_from_other_threads():
 def test_closing_stops_the_timer_thread(fast, apps):
     session = fast.start(fast.load(CHECKIN))
     app = apps(session)
-    again = apps(session)                  # re-running a cell: one live app per session
-    assert app.closed and wait_until(lambda: not app.ticker.thread.is_alive(), 5)
-    assert again.ticker.running
+    again = apps(session)                  # a second app of the session: both stay live
+    assert app.ticker.running and again.ticker.running
+    app.close()
+    assert wait_until(lambda: not app.ticker.thread.is_alive(), 5)
     again.close()
     assert wait_until(lambda: not again.ticker.thread.is_alive(), 5)
 

@@ -2,7 +2,10 @@
 
     from bgkernel.widgets import show, timeline_view
     app = show(session)          # the current screen, live: check-ins, reloads, tasks
+    show(session)                # the same app again: one more view, kept in step
+    show(session, chrome=False)  # the screen as the interview's user sees it
     app.set_field("x", 5); app.click("Continue")   # every gesture has a method twin
+    app.type_text("x", "5")      # typing without leaving: the periodic check-in sends it
     timeline_view(sim)           # the events table and Gantt charts
 
 ``%load_ext bgkernel`` registers ``%%interview``, ``%bg_advance`` and ``%bg_timeline``

@@ -4,7 +4,8 @@ Every gesture has a method twin, so a test or a later notebook cell drives the a
 without a browser::
 
     app = InterviewApp(session)
-    app.set_field("value_to_add", 5)       # typing (a change: check-in if the screen has one)
+    app.set_field("value_to_add", 5)       # typing, then leaving (a change: check-in if any)
+    app.type_text("value_to_add", "5")     # typing, cursor still there (no change event)
     app.click("Continue")                  # a button: submits the fields
     app.wait()                             # background work done, then a check-in
     app.back(); app.refresh(); app.advance(days=20)
@@ -36,9 +37,13 @@ if TYPE_CHECKING:
 
 __all__ = ["InterviewApp", "show"]
 
-#: The live app of each session: a new live app for a session stops the old one's timers,
-#: so re-running a cell does not leave threads checking in behind it.
+#: The newest live app of each session: ``show(session)`` shows it again instead of making
+#: another (ipywidgets keeps every view of one widget in step).
 _LIVE: "weakref.WeakValueDictionary[str, InterviewApp]" = weakref.WeakValueDictionary()
+
+#: What a view shows once its simulator is closed (a calm note, not a traceback).
+CLOSED_TEXT = ("The simulator has been closed, so this screen no longer changes. "
+               "Run the notebook again to start a new one.")
 
 
 class InterviewApp:
@@ -46,12 +51,16 @@ class InterviewApp:
 
     ``live=False`` starts no timer thread (check in with ``sync()``); ``eager=True`` checks
     in as soon as a background task finishes instead of at the next periodic check-in.
-    A session has one live app at a time: a new one stops the timers of the previous one.
+    Every live app follows its session: a gesture made elsewhere (another app of the same
+    session, or ``session.answer()`` in a cell) shows here within one poll.
+    ``chrome=False`` displays the screen as the interview's user sees it, without the
+    author's calendar bar, status line and tasks panel (``app.user_view`` is that box).
     """
 
     def __init__(self, session: "Session", *, live: bool = True, eager: bool = False,
-                 poll: float = POLL):
+                 poll: float = POLL, chrome: bool = True):
         self.session = session
+        self.chrome = chrome
         self.sim = session.sim
         self.lock = threading.RLock()
         self.marshal = Marshal.here(self.lock, on_error=self._failed)
@@ -69,6 +78,11 @@ class InterviewApp:
         self.root = W.VBox([self.calendar.box, self.problem_box, self.screen_box, self.status,
                             self.tasks_box],
                            layout=W.Layout(border="1px solid #ccc", padding="6px"))
+        self.user_view = W.VBox([self.problem_box, self.screen_box],
+                                layout=W.Layout(padding="6px"))
+        self.root.add_class("bgk-app")
+        self.user_view.add_class("bgk-app")
+        self._typing: str | None = None         # a field typed into and not yet left
         self.view: ScreenView | None = None
         self.ticker = Ticker(self, poll=poll, eager=eager) if live else None
         with self.lock:
@@ -77,9 +91,6 @@ class InterviewApp:
         self._show_status(self.tasks_panel.snapshot(session), self.calendar.snapshot())
         self.diagnostics = DiagnosticsPanel.attach(self)     # the pitfalls the run has shown
         if self.ticker is not None:
-            previous = _LIVE.get(session.id)
-            if previous is not None and previous is not self:
-                previous.close()
             _LIVE[session.id] = self
             self.ticker.start()
 
@@ -89,7 +100,11 @@ class InterviewApp:
         return f"<InterviewApp {self.session.id} showing {what}>"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.root._repr_mimebundle_(**kwargs)
+        return self.box(self.chrome)._repr_mimebundle_(**kwargs)
+
+    def box(self, chrome: bool = True) -> W.VBox:
+        """The widget to display: the author's view (``chrome``) or the user's."""
+        return self.root if chrome else self.user_view
 
     # --- what is shown -----------------------------------------------------------------
 
@@ -144,6 +159,15 @@ class InterviewApp:
         with fw.quiet():
             fw.set(value)
         self._on_change(variable)
+
+    def type_text(self, variable: str, text: str) -> None:
+        """Type ``text`` into a text field and stay in it: no change event, but the next
+        periodic check-in sends it (as docassemble's page sends the form as it is)."""
+        self.pump()
+        fw = self._field(variable)
+        with fw.quiet():
+            fw.set(text)
+        self._on_typing(variable)
 
     def click(self, label: Any) -> Screen:
         """Click a button by its label (or value / command): submits the fields, or presses."""
@@ -257,11 +281,29 @@ class InterviewApp:
         self._show(screen)
         return screen
 
+    def _on_typing(self, variable: str) -> None:
+        """A keystroke in a text field: the form holds the text now (the periodic check-in
+        sends it); moving on to another field is leaving this one (a change event)."""
+        self.pump()
+        if variable not in self.view.fields:
+            return
+        left, self._typing = self._typing, variable
+        with self.lock:
+            self._raw = self.view.raw()
+        if left is not None and left != variable and left in self.view.fields:
+            self._on_change(left)
+
     def _on_change(self, variable: str) -> None:
         """A field changed (the browser's ``change`` event)."""
         self.pump()
         if variable not in self.view.fields:
             return                       # a field of a page replaced meanwhile
+        if self._typing is not None and self._typing != variable:
+            left, self._typing = self._typing, None
+            if left in self.view.fields:
+                self._on_change(left)    # the field typed in before was left for this one
+        elif self._typing == variable:
+            self._typing = None
         with self.lock:
             self._raw = self.view.raw()
             screen = self.view.screen
@@ -278,9 +320,11 @@ class InterviewApp:
         """A new screen body (owner thread)."""
         self.generation += 1
         old = self.view
+        self._typing = None
         self.view = ScreenView(screen, on_click=self._guard(self.click),
                                on_change=self._guard(self._on_change),
-                               on_back=self._guard(self.back))
+                               on_back=self._guard(self.back),
+                               on_typing=self._guard(self._on_typing))
         self.screen_box.children = (self.view.box,)
         if old is not None:
             old.close()
@@ -303,6 +347,32 @@ class InterviewApp:
         self.view.update(screen)
         self._raw = self.view.raw()
 
+    def _follow(self) -> None:
+        """Show what the session shows now, if another view or a cell moved it (owner thread)."""
+        if self.closed or self.sim.closed or self.view is None:
+            return
+        with self.lock:
+            screen = self.session.screen
+        if screen is self.view.screen:
+            return
+        if self.view.same_page(screen):
+            self.view.update(screen)
+            self._raw = self.view.raw()
+        else:
+            self._show(screen)
+
+    def _show_closed(self) -> None:
+        """The simulator is closed: say so calmly, and take the buttons away (owner thread)."""
+        self.problem_box.value = (f'<div class="bgk-closed" style="color:#555;background:#f4f4f4;'
+                                  f'padding:4px 8px">{_html.escape(CLOSED_TEXT)}</div>')
+        if self.view is not None:
+            for button in self.view.buttons.values():
+                button.disabled = True
+            if self.view.back_button is not None:
+                self.view.back_button.disabled = True
+        for button in (*self.calendar.buttons.values(), self.calendar.refresh):
+            button.disabled = True
+
     def _show_status(self, tasks: tuple, calendar: tuple) -> None:
         self.tasks_panel.show(tasks)
         self.calendar.show(calendar)
@@ -323,14 +393,20 @@ class InterviewApp:
     def _show_problems(self) -> None:
         items = "".join(f"<details><summary>{_html.escape(p.strip().splitlines()[-1])}</summary>"
                         f"<pre>{_html.escape(p)}</pre></details>" for p in self.problems[-5:])
-        self.problem_box.value = f'<div style="color:#b00020">{items}</div>'
+        self.problem_box.value = f'<div class="bgk-problem" style="color:#b00020">{items}</div>'
 
     def _guard(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """A widget callback: errors go on the page, not into the void."""
         def run(*args: Any, **kwargs: Any) -> Any:
+            if self.sim.closed:
+                self._show_closed()
+                return None
             try:
                 return fn(*args, **kwargs)
             except Exception as err:  # noqa: BLE001 -- shown and kept
+                if self.sim.closed:      # closed meanwhile: no traceback for that
+                    self._show_closed()
+                    return err
                 self.problems.append(traceback.format_exc())
                 self._show_problems()
                 return err
@@ -356,14 +432,20 @@ def _status(screen: Screen, sim: Any) -> str:
     return f'<small style="color:#666">{" · ".join(parts)}</small>'
 
 
-def show(session: "Session", **options: Any) -> InterviewApp:
-    """Display an :class:`InterviewApp` for ``session`` (in IPython) and return it."""
-    app = InterviewApp(session, **options)
+def show(session: "Session", chrome: bool = True, **options: Any) -> InterviewApp:
+    """Display the :class:`InterviewApp` of ``session`` (in IPython) and return it.
+
+    A session that already has a live app is shown by that same app (one more view of the
+    same widgets, which ipywidgets keeps in step), so no copy is left behind; ``options``
+    (``live``, ``eager``, ``poll``) ask for a new app.  ``chrome=False``: the user's view."""
+    app = _LIVE.get(session.id)
+    if options or app is None or app.closed or app.sim.closed:
+        app = InterviewApp(session, chrome=chrome, **options)
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:
         return app
     if get_ipython() is not None:
-        display(app)
+        display(app.box(chrome))
     return app

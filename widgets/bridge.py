@@ -53,6 +53,8 @@ class BridgedApp(Protocol):
     def _show_status(self, tasks: tuple, calendar: tuple) -> None: ...
     def _problem(self, summary: str, trace: str = "") -> None: ...
     def _after_checkin(self, screen: Screen, commands: list[dict], generation: int) -> None: ...
+    def _follow(self) -> None: ...
+    def _show_closed(self) -> None: ...
 
 
 #: docassemble's page script checks in 100 ms after a screen body appears (JS 6033-6035).
@@ -214,6 +216,8 @@ class Ticker:
                     del self._due[key]
             for _, key in ready:
                 if self._stopped or not self._alive():
+                    if self.app.session.sim.closed and not self.app.closed:
+                        self.app.marshal.post(self.app._show_closed)
                     self.stop()
                     return
                 self._job(key, generation)
@@ -267,6 +271,12 @@ class Ticker:
 
     def _poll(self) -> None:
         app = self.app
+        view = app.view
+        if view is not None and not app.session.deleted:
+            with app.lock:
+                moved = app.session.screen is not view.screen
+            if moved:                    # another view (or a cell) moved the session on
+                app.marshal.post(app._follow)
         snapshot = app.tasks_panel.snapshot(app.session)
         calendar = app.calendar.snapshot()
         if (snapshot, calendar) != self._last_snapshot:

@@ -77,6 +77,7 @@ class FieldWidget:
         self.field = field
         self.variable = field.variable
         self._listeners: list[Callable[[str], None]] = []
+        self._typing_listeners: list[Callable[[str], None]] = []
         self._quiet = 0
         self.error = W.HTML("", layout=W.Layout(display="none"))
         self.control = self.build()
@@ -98,6 +99,9 @@ class FieldWidget:
     # --- what subclasses provide -------------------------------------------------------------
 
     labelled_outside = True
+    #: Text typed into the control reaches the kernel as it is typed (a *typing* event per
+    #: keystroke); Enter or a gesture elsewhere is the change event (see InterviewApp).
+    typing = False
 
     def build(self) -> W.Widget:
         raise NotImplementedError
@@ -140,18 +144,32 @@ class FieldWidget:
             self.error.value = ""
             self.error.layout.display = "none"
 
-    def on_change(self, callback: Callable[[str], None]) -> None:
-        """Call ``callback(variable)`` when the person changes the field."""
-        if not self._listeners:
+    def on_change(self, callback: Callable[[str], None],
+                  typing: Callable[[str], None] | None = None) -> None:
+        """Call ``callback(variable)`` when the person changes the field, and ``typing``
+        (if given) for each keystroke in a field that sends its text as it is typed."""
+        if not self._listeners and not self._typing_listeners:
             for widget in self.watched():
                 widget.observe(self._changed, names="value")
+            if self.typing:
+                self.control.on_msg(self._submitted)
         self._listeners.append(callback)
+        if typing is not None:
+            self._typing_listeners.append(typing)
 
     def _changed(self, change: dict) -> None:
         if self._quiet:
             return
-        for callback in list(self._listeners):
+        listeners = self._typing_listeners if self.typing and self._typing_listeners \
+            else self._listeners
+        for callback in list(listeners):
             callback(self.variable)
+
+    def _submitted(self, _widget: Any, content: dict, _buffers: Any) -> None:
+        """Enter in a text box: the browser's change event."""
+        if isinstance(content, dict) and content.get("event") == "submit" and not self._quiet:
+            for callback in list(self._listeners):
+                callback(self.variable)
 
     def quiet(self) -> "_Quiet":
         """``with fw.quiet():`` — programmatic changes that fire no change event."""
@@ -199,14 +217,16 @@ class NoteField(_PostsNothing):
 @register("text", "email", "password", "url", "ml", "raw", "hidden", "ajax", "datalist", "user",
           "environment")
 class TextField(FieldWidget):
-    """A one-line text box; the value is the typed string."""
+    """A one-line text box; the value is the typed string, sent as it is typed."""
+
+    typing = True
 
     def build(self) -> W.Widget:
         dt = self.field.datatype
         if dt == "password":
             return W.Password(placeholder="")
         placeholder = "name@example.com" if dt == "email" else ""
-        return W.Text(placeholder=placeholder, continuous_update=False)
+        return W.Text(placeholder=placeholder, continuous_update=True)
 
     @property
     def value(self) -> Any:
@@ -219,7 +239,7 @@ class TextField(FieldWidget):
 @register("area")
 class AreaField(TextField):
     def build(self) -> W.Widget:
-        return W.Textarea(rows=4, continuous_update=False, layout=W.Layout(width="60%"))
+        return W.Textarea(rows=4, continuous_update=True, layout=W.Layout(width="60%"))
 
 
 @register("integer", "number", "float", "currency")
@@ -228,7 +248,7 @@ class NumberField(TextField):
 
     def build(self) -> W.Widget:
         prefix = "$ " if self.field.datatype == "currency" else ""
-        return W.Text(placeholder=prefix, continuous_update=False, layout=W.Layout(width="12em"))
+        return W.Text(placeholder=prefix, continuous_update=True, layout=W.Layout(width="12em"))
 
 
 @register("range")

@@ -54,11 +54,13 @@ class ScreenView:
     """The widgets of one screen body.
 
     ``on_click(label)`` runs when a button is clicked, ``on_change(variable)`` when the
-    person changes a field; ``on_back()`` for the Back button.
+    person changes a field, ``on_typing(variable)`` at each keystroke in a text field;
+    ``on_back()`` for the Back button.
     """
 
     def __init__(self, screen: Screen, on_click: Callable[[str], None],
-                 on_change: Callable[[str], None], on_back: Callable[[], None]):
+                 on_change: Callable[[str], None], on_back: Callable[[], None],
+                 on_typing: Callable[[str], None] | None = None):
         self.screen = screen
         self._on_click = on_click
         self.fields: dict[str, FieldWidget] = {}
@@ -74,7 +76,7 @@ class ScreenView:
             fw = widget_for(fld)
             if fld.variable:
                 self.fields[fld.variable] = fw
-                fw.on_change(on_change)
+                fw.on_change(on_change, typing=on_typing)
             notes.append(fw.box)
         children.extend(notes)
         row: list[W.Widget] = []

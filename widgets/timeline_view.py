@@ -82,7 +82,11 @@ class TimelineView:
             else:
                 self.calendar.children = [W.HTML("<i>no events yet</i>")]
         kinds = frame["kind"].astype(str).value_counts() if len(frame) else {}
-        top = ", ".join(f"{k} {n}" for k, n in list(kinds.items())[:6]) if len(frame) else ""
+        counted = list(kinds.items()) if len(frame) else []
+        top = ", ".join(f"{k} {n}" for k, n in counted[:6])
+        rest = sum(n for _, n in counted[6:])
+        if rest:                           # the counts add up to the events shown
+            top += f", {len(counted) - 6} other kind{'s' * (len(counted) != 7)} {rest}"
         self.summary.value = (f"&nbsp;{len(frame)} events in {len(sessions)} session"
                               f"{'s' * (len(sessions) != 1)}" + (f": {top}" if top else ""))
         return self

@@ -179,7 +179,8 @@ class Screen:
         for fld in self.fields:
             if fld.variable:
                 choices = f" {[o.value for o in fld.choices]}" if fld.choices else ""
-                lines.append(f"  - {fld.label or ''} ({fld.variable}: {fld.datatype}){choices}")
+                kind = fld.input_type if fld.input_type and fld.datatype == "text" else fld.datatype
+                lines.append(f"  - {fld.label or ''} ({fld.variable}: {kind}){choices}")
             elif fld.note or fld.html:
                 lines.append(f"  {fld.note or fld.html}")
         if self.buttons:
