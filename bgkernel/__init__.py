@@ -30,7 +30,7 @@ __all__ = [
     "BackgroundTask", "BackgroundResult",
     # errors
     "BgkernelError", "InterviewError", "MissingVariableError", "CircularityError", "ConfigError",
-    "SessionError", "TaskError",
+    "SessionError", "StoreError", "TaskError", "TaskLostError",
     # Jupyter
     "load_ipython_extension", "unload_ipython_extension",
     "__version__",
@@ -50,6 +50,8 @@ _LAZY = {
     "ConfigError": ("errors", "ConfigError"),
     "SessionError": ("errors", "SessionError"),
     "TaskError": ("errors", "TaskError"),
+    "StoreError": ("errors", "StoreError"),
+    "TaskLostError": ("errors", "TaskLostError"),
 }
 
 

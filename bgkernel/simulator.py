@@ -16,7 +16,7 @@ from .analysis.timeline import Recorder
 from .background.manager import TaskManager
 from .calendar.clock import Clock
 from .cron.runs import advance, run_cron
-from .errors import ConfigError, InterviewError
+from .errors import BgkernelError, ConfigError, InterviewError
 from .language.interview import Interview, load_interview
 from .library import namespace as library
 from .library.context import UserInfo
@@ -47,7 +47,11 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "smtp": None,
     "record timeline": True,
     "cron processes": None,      # processes a large scheduled run uses; None: the usable cores
+    "task recovery": "fail",     # tasks of a simulator that stopped: "fail" them, or "rerun" them
 }
+
+#: What ``task recovery`` may say (README "What survives what").
+TASK_RECOVERY = ("fail", "rerun")
 
 
 def _check_config(config: dict) -> dict:
@@ -71,6 +75,10 @@ def _check_config(config: dict) -> dict:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
         raise ConfigError(f"'timezone' must be an IANA time zone such as 'America/New_York', "
                           f"not {zone!r}") from err
+    recovery = merged["task recovery"]
+    if recovery not in TASK_RECOVERY:
+        raise ConfigError(f"'task recovery' must be one of {', '.join(map(repr, TASK_RECOVERY))}, "
+                          f"not {recovery!r}")
     processes = merged["cron processes"]
     if processes is not None and (not isinstance(processes, int) or isinstance(processes, bool)
                                   or processes < 1):
@@ -87,8 +95,14 @@ class Simulator:
             raise ConfigError(f"timescale must be a positive number, not {timescale!r}")
         self.config = _check_config(config or {})
         self.timescale = float(timescale)
-        self.clock = Clock(start=start, timezone=self.config["timezone"], timescale=self.timescale)
         self.store = Store(store)
+        if start is None:       # a reopened store: the calendar goes on from where it stood
+            start = resumed_calendar(self.store)
+        try:
+            self.clock = Clock(start=start, timezone=self.config["timezone"], timescale=self.timescale)
+        except BaseException:
+            self.store.close()
+            raise
         self.users = Users(self.store)
         self.recorder = Recorder(now=self.clock.now, wall=self.clock.wall,
                                  enabled=bool(self.config["record timeline"]),
@@ -108,6 +122,7 @@ class Simulator:
         self.tasks = TaskManager(self, backend=backend, workers=workers)
         self.workers = workers
         self.closed = False
+        self.tasks.recover()      # tasks left queued or running by a simulator that stopped
 
     # --- context manager ----------------------------------------------------------------------
 
@@ -126,7 +141,12 @@ class Simulator:
         if mail is not None:
             mail.close()
         self.recorder.close()
+        try:
+            self.store.meta_set("calendar", self.clock.now().timestamp())
+        except BgkernelError:        # a read-only or full store: the calendar is not kept
+            pass
         self.store.close()
+        self.tasks.owner.release()
 
     def __repr__(self) -> str:
         return f"<Simulator {len(self._sessions)} session(s), store {self.store.path}, now {self.now():%Y-%m-%d %H:%M}>"
@@ -261,7 +281,10 @@ class Simulator:
                     "tracker": 0, "tasks": {}}
         self.store.reset(session.id, dump_answers({"_internal": internal}), self.clock.now().timestamp())
 
-    def save_answers(self, session_id: str, ns: dict, new_step: bool, user: UserInfo | None) -> int:
+    def save_answers(self, session_id: str, ns: dict, new_step: bool, user: UserInfo | None,
+                     launched: list[dict] | None = None) -> int:
+        """Save a namespace as the session's newest step, with the rows of the tasks the step
+        ``launched``, in one store transaction."""
         internal = ns.setdefault("_internal", {})
         now = self.clock.now()
         access = internal.setdefault("accesstime", {})
@@ -269,9 +292,14 @@ class Simulator:
         access[key] = now.astimezone(_dt.timezone.utc).replace(tzinfo=None)
         if user is not None and user.logged_in:
             internal.setdefault("access_roles", {})[key] = list(user.roles)
-        return self.store.save(session_id, dump_answers(ns), now.timestamp(), new_step,
-                               multi_user=bool(ns.get("multi_user")),
-                               allow_cron=bool(ns.get("allow_cron")))
+        data = dump_answers(ns)
+        with self.store.write():
+            step = self.store.save(session_id, data, now.timestamp(), new_step,
+                                   multi_user=bool(ns.get("multi_user")),
+                                   allow_cron=bool(ns.get("allow_cron")))
+            if launched:
+                self.tasks.persist(session_id, launched)
+        return step
 
     # --- time -----------------------------------------------------------------------------------
 
@@ -316,6 +344,16 @@ class Simulator:
     def timeline(self):
         """Every session's events as one DataFrame, in wall-clock order."""
         return self.recorder.ordered_frame()
+
+
+def resumed_calendar(store: Store) -> Any:
+    """Where a reopened store's calendar stood (None for a new store): the later of the
+    recorded position and real now.  An interrupted scheduled run recorded its instant
+    before it began, so ``advance`` finishes it from there (``bgkernel.cron.runs``)."""
+    recorded = store.meta_get("calendar")
+    if recorded is None:
+        return None
+    return max(float(recorded), _dt.datetime.now(_dt.timezone.utc).timestamp())
 
 
 def make_user(user: Any) -> UserInfo:

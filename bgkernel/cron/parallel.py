@@ -143,9 +143,13 @@ class Chunks:
         run = self.run_
         sim = run.sim
         by_seq = {seq: (report, save) for seq, _, report, save in got}
-        gone = sim.store.overwrite_latest(
-            [(job["sessions"][seq], *save) for seq, (report, save) in by_seq.items()
-             if save is not None])
+        with sim.store.write():    # the chunk's saves and their marks: one transaction
+            gone = sim.store.overwrite_latest(
+                [(job["sessions"][seq], *save) for seq, (report, save) in by_seq.items()
+                 if save is not None])
+            for seq, (report, _) in sorted(by_seq.items()):
+                if report is not None and report["status"] == "ran":
+                    run.done(job["sessions"][seq])
         missing = len(job["sessions"]) - len(by_seq)
         if missing:
             sim.record("", "cron", job["cron_type"],

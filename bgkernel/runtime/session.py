@@ -297,7 +297,7 @@ class Session:
         if screen.kind in ("exit", "exit_logout"):
             return
         self.sim.save_answers(self.id, ns, new_step=new_step and ctx.save_status == "new",
-                              user=ctx.user)
+                              user=ctx.user, launched=ctx.launched)
 
     def _show(self, screen: Screen, duration: float) -> None:
         if screen.kind in ("exit", "exit_logout"):

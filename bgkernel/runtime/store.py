@@ -3,6 +3,13 @@
 One row per step, as docassemble keeps one ``UserDict`` row per step: a changed
 submission adds a row, anything else overwrites the newest, Back deletes it.
 WAL mode, ``BEGIN IMMEDIATE`` for writes, one connection per thread.
+
+Steps are atomic: ``with store.write():`` opens one transaction, and every store write
+made inside it on the same thread (a save, the rows of the tasks the step queued, the
+finish of the task whose response action it is, a scheduled run's mark) joins it as a
+savepoint, so a process killed in the middle leaves the step wholly done or not at all.
+SQLite's own errors (a damaged or foreign file, a read-only folder, a full disk) come out
+as :class:`~bgkernel.errors.StoreError`, after the transaction was rolled back.
 """
 from __future__ import annotations
 
@@ -15,10 +22,13 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from ..errors import SessionError
+from ..errors import SessionError, StoreError
 from ..library.saving import picklable_answers
 
-__all__ = ["Store", "dump_answers", "load_answers", "transaction"]
+__all__ = ["Store", "dump_answers", "load_answers", "transaction", "store_error", "APPLICATION_ID"]
+
+#: ``PRAGMA application_id`` of a bgkernel store (``bgks``): what tells it from other databases.
+APPLICATION_ID = 0x62676B73
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS interviews (digest TEXT PRIMARY KEY, name TEXT, path TEXT, source TEXT);
@@ -31,7 +41,64 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS tasks (
     id TEXT PRIMARY KEY, session TEXT, action TEXT, notification TEXT, state TEXT,
     outcome BLOB, queued REAL, started REAL, finished REAL, output TEXT);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS cron_done (
+    at REAL, type TEXT, session TEXT, PRIMARY KEY (at, type, session));
 """
+#: Columns added to ``tasks`` since the first stores (added to an older store on opening):
+#: the simulator that owns the task (its boot token and process id), what is needed to run
+#: it again, the error action its code registered, the worker process that ran it.
+_TASK_COLUMNS = {"owner": "TEXT", "owner_pid": "INTEGER", "spec": "BLOB", "on_error": "BLOB",
+                 "worker_pid": "INTEGER"}
+#: The tables that make a file a bgkernel store (an older one may lack the newer tables).
+_OURS = {"interviews", "sessions", "steps", "kv", "tasks"}
+_TASK_KEYS = ("id", "session", "action", "notification", "state", "outcome", "queued", "started",
+              "finished", "output", "owner", "owner_pid", "spec", "on_error", "worker_pid")
+
+
+def store_error(err: sqlite3.Error, path: str, doing: str = "") -> StoreError:
+    """A SQLite error as a :class:`StoreError` that says what it means for the store."""
+    text = str(err)
+    low = text.lower()
+    if "full" in low:
+        why = ("the disk is full (or the store reached its size limit); nothing of this step "
+               "was saved, the store is as it was before it")
+    elif "readonly" in low or "read-only" in low:
+        why = "the store cannot be written (a read-only file or folder); nothing was saved"
+    elif "unable to open" in low:
+        why = "the store cannot be opened (a missing or unreadable folder, or no permission)"
+    elif "malformed" in low or "not a database" in low or "encrypted" in low:
+        why = "the store file is damaged or is not a bgkernel store"
+    elif "locked" in low or "busy" in low:
+        why = "the store stayed locked by another process past the busy timeout"
+    else:
+        why = "the store could not be used"
+    where = f" while {doing}" if doing else ""
+    return StoreError(f"{path}: {why}{where} (SQLite: {text})")
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose SQLite errors are StoreErrors naming the store."""
+
+    store_path = ""
+
+    def execute(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+        try:
+            return super().execute(*args)
+        except sqlite3.Error as err:
+            raise store_error(err, self.store_path) from err
+
+    def executemany(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+        try:
+            return super().executemany(*args)
+        except sqlite3.Error as err:
+            raise store_error(err, self.store_path) from err
+
+    def executescript(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+        try:
+            return super().executescript(*args)
+        except sqlite3.Error as err:
+            raise store_error(err, self.store_path) from err
 
 
 def dump_answers(ns: dict) -> bytes:
@@ -51,14 +118,41 @@ def dump_answers(ns: dict) -> bytes:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception."""
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception.
+
+    Inside an open transaction of the same connection it is a savepoint of it: its
+    writes commit with the outer transaction, and an exception rolls back only its own
+    (the outer one decides)."""
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT bgkernel_step")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO bgkernel_step")
+                conn.execute("RELEASE bgkernel_step")
+            raise
+        conn.execute("RELEASE bgkernel_step")
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:     # SQLite may have rolled back already (a full disk)
+            try:
+                conn.execute("ROLLBACK")
+            except (sqlite3.Error, StoreError):
+                pass
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except (sqlite3.Error, StoreError):
+                pass
+        raise
 
 
 def load_answers(data: bytes) -> dict:
@@ -72,30 +166,76 @@ class Store:
         if path is None:
             folder = tempfile.mkdtemp(prefix="bgkernel-")
             path = os.path.join(folder, "store.sqlite")
-        self.path = os.path.abspath(path)
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        self.path = os.path.abspath(os.fspath(path))
         self.files_dir = os.path.join(os.path.dirname(self.path), "files")
         self._local = threading.local()
         self._closed = False
+        if os.path.isdir(self.path):
+            raise StoreError(f"{self.path} is a folder, not a store file")
         try:
-            self.connection().executescript(_SCHEMA)
-        except sqlite3.DatabaseError as err:          # another kind of file, or a damaged one
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"{self.path}: the store's folder cannot be made ({err.strerror or err})") \
+                from err
+        try:
+            self._open()
+        except StoreError as err:
             self.close()
-            raise SessionError(f"{self.path} is not a bgkernel store that can be opened "
-                               f"(SQLite: {err})") from err
+            if "not a bgkernel store" in str(err) or "damaged" in str(err):
+                raise StoreError(f"{self.path} is not a bgkernel store that can be opened "
+                                 f"({err})") from err
+            raise
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        """Check that the file is a bgkernel store (or empty), then make or update its tables."""
+        conn = self.connection()
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        app = conn.execute("PRAGMA application_id").fetchone()[0]
+        if tables and app != APPLICATION_ID:
+            ours = _OURS <= tables and {"session", "idx", "data"} <= {
+                row[1] for row in conn.execute("PRAGMA table_info(steps)")}
+            if not ours:
+                shown = ", ".join(sorted(tables)[:8]) + (" ..." if len(tables) > 8 else "")
+                raise StoreError(f"{self.path} is not a bgkernel store: it is another program's "
+                                 f"SQLite database (tables: {shown}); it was left as it was")
+        if app not in (0, APPLICATION_ID):
+            raise StoreError(f"{self.path} is not a bgkernel store: it is another program's "
+                             f"SQLite database (application id {app:#x}); it was left as it was")
+        with self.write():
+            for statement in _SCHEMA.split(";"):     # not executescript: it would commit
+                if statement.strip():
+                    conn.execute(statement)
+            have = {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}
+            for column, kind in _TASK_COLUMNS.items():
+                if column not in have:
+                    conn.execute(f"ALTER TABLE tasks ADD COLUMN {column} {kind}")
+            if app != APPLICATION_ID:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     # --- connections ----------------------------------------------------------------------
 
     def connection(self) -> sqlite3.Connection:
         if self._closed:
-            raise SessionError(f"the store {self.path} is closed")
+            raise StoreError(f"the store {self.path} is closed")
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
+                                       check_same_thread=False, factory=_Connection)
+            except sqlite3.Error as err:
+                raise store_error(err, self.path, "opening it") from err
+            conn.store_path = self.path
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA busy_timeout=30000")
+            except StoreError:
+                conn.close()
+                raise
             self._local.conn = conn
         return conn
 
@@ -270,24 +410,81 @@ class Store:
     # --- tasks ------------------------------------------------------------------------------
 
     def save_task(self, task_id: str, session_id: str, action: str, notification: Any,
-                  state: str, queued: float) -> None:
+                  state: str, queued: float, owner: str | None = None, owner_pid: int | None = None,
+                  spec: bytes | None = None) -> None:
+        """A queued task, owned by the simulator whose boot token is ``owner``."""
         with self.write() as conn:
             conn.execute("INSERT OR REPLACE INTO tasks (id, session, action, notification, state, "
-                         "queued) VALUES (?, ?, ?, ?, ?, ?)",
-                         (task_id, session_id, action, json.dumps(notification), state, queued))
+                         "queued, owner, owner_pid, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (task_id, session_id, action, json.dumps(notification, default=repr), state,
+                          queued, owner, owner_pid, spec))
+
+    def task_started(self, task_id: str, started: float, worker_pid: int | None) -> None:
+        with self.write() as conn:
+            conn.execute("UPDATE tasks SET started = ?, worker_pid = ? WHERE id = ?",
+                         (started, worker_pid, task_id))
 
     def finish_task(self, task_id: str, state: str, outcome: bytes, started: float | None,
                     finished: float | None, output: str) -> None:
         with self.write() as conn:
-            conn.execute("UPDATE tasks SET state = ?, outcome = ?, started = ?, finished = ?, "
-                         "output = ? WHERE id = ?", (state, outcome, started, finished, output, task_id))
+            conn.execute("UPDATE tasks SET state = ?, outcome = ?, started = coalesce(?, started), "
+                         "finished = ?, output = ? WHERE id = ?",
+                         (state, outcome, started, finished, output, task_id))
 
     def task_row(self, task_id: str) -> dict | None:
         row = self.connection().execute(
-            "SELECT id, session, action, notification, state, outcome, queued, started, finished, "
-            "output FROM tasks WHERE id = ?", (task_id,)).fetchone()
-        if row is None:
-            return None
-        keys = ("id", "session", "action", "notification", "state", "outcome", "queued", "started",
-                "finished", "output")
-        return dict(zip(keys, row))
+            f"SELECT {', '.join(_TASK_KEYS)} FROM tasks WHERE id = ?", (task_id,)).fetchone()  # noqa: S608
+        return None if row is None else dict(zip(_TASK_KEYS, row))
+
+    def session_tasks(self, session_id: str) -> list[tuple[str, str]]:
+        """(task id, action) of a session's tasks, oldest first."""
+        return list(self.connection().execute(
+            "SELECT id, action FROM tasks WHERE session = ? ORDER BY queued, rowid", (session_id,)))
+
+    def unfinished_tasks(self) -> list[dict]:
+        """The tasks still queued or running, oldest first, with their owners."""
+        rows = self.connection().execute(
+            f"SELECT {', '.join(_TASK_KEYS)} FROM tasks WHERE state NOT IN "  # noqa: S608
+            "('SUCCESS', 'FAILURE', 'REVOKED') ORDER BY queued, rowid").fetchall()
+        return [dict(zip(_TASK_KEYS, row)) for row in rows]
+
+    def claim_task(self, task_id: str, old_owner: str | None, owner: str, owner_pid: int) -> bool:
+        """Take a task over from a simulator that stopped; False if another took it first."""
+        with self.write() as conn:
+            return conn.execute(
+                "UPDATE tasks SET owner = ?, owner_pid = ? WHERE id = ? AND owner IS ? AND state "
+                "NOT IN ('SUCCESS', 'FAILURE', 'REVOKED')",
+                (owner, owner_pid, task_id, old_owner)).rowcount == 1
+
+    # --- the calendar and scheduled runs ------------------------------------------------------
+
+    def meta_get(self, key: str) -> Any:
+        row = self.connection().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def meta_set(self, key: str, value: Any) -> None:
+        with self.write() as conn:
+            if value is None:
+                conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+    def begin_cron_run(self, at: float, cron_type: str) -> None:
+        """A scheduled run starts: the calendar stands at it until it is complete."""
+        with self.write():
+            self.meta_set("calendar", at)
+            self.meta_set("cron_run", {"at": at, "type": cron_type})
+
+    def end_cron_run(self, at: float, cron_type: str) -> None:
+        with self.write() as conn:
+            conn.execute("DELETE FROM cron_done WHERE at = ? AND type = ?", (at, cron_type))
+            self.meta_set("cron_run", None)
+
+    def cron_done(self, at: float, cron_type: str, session_id: str) -> None:
+        """A session's part of the scheduled run at ``at`` is done (in the step's transaction)."""
+        with self.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO cron_done VALUES (?, ?, ?)", (at, cron_type, session_id))
+
+    def cron_done_sessions(self, at: float, cron_type: str) -> set[str]:
+        return {row[0] for row in self.connection().execute(
+            "SELECT session FROM cron_done WHERE at = ? AND type = ?", (at, cron_type))}
