@@ -33,6 +33,7 @@ from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
+from ..calendar.clock import real_monotonic as _monotonic
 from .event_blocks import COLUMNS, decode_block, encode_block, to_arrays
 from .frames import ordered
 
@@ -147,6 +148,7 @@ class Recorder:
         self._conn: sqlite3.Connection | None = None
         self._path: str | None = None
         self._flushed = 0                    # rows [0, _flushed) are in the store
+        self._flush_time = _monotonic()      # when rows were last written to the store
         self._history_upto: int | None = None  # store ids <= this are not loaded yet
         self._history_count = 0
         self._written: list[list[int]] = []  # [first id, last id, first row] of our chunks
@@ -202,12 +204,16 @@ class Recorder:
             self._duration.append(duration)
             self._task.append(task)
             pending = len(self._session)
-        if pending >= self.FLUSH_EVERY and self._conn is not None:
+        if self._conn is not None and (pending >= self.FLUSH_EVERY
+                                       or _monotonic() - self._flush_time >= self.FLUSH_SECONDS):
             self._flush_soon()
 
     #: Pending rows that make :meth:`record` write them to the store, so a first read of a
     #: long history finds little left to write.
     FLUSH_EVERY = 20000
+    #: ... and the age of the last write that does: a process that dies (a kernel killed)
+    #: loses at most this many seconds of its timeline.
+    FLUSH_SECONDS = 1.0
 
     def _flush_soon(self) -> None:
         """Flush now unless another thread is sealing or flushing (it will catch up)."""
@@ -318,6 +324,7 @@ class Recorder:
     def _flush(self) -> int:
         if self._conn is None:
             return 0
+        self._flush_time = _monotonic()
         self._seal()
         if self._flushed == self._sealed:
             return 0

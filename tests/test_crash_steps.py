@@ -1,0 +1,166 @@
+"""A crash never half-applies: a process holding a simulator is killed (``os._exit``) in
+the middle of a step (an answer, a response action, a check-in, a scheduled run), and the
+store, reopened here, shows each session as it was before that step or after it."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from faults import run_child
+
+import bgkernel
+
+INTERVIEW = """
+mandatory: True
+code: |
+  multi_user = True
+  allow_cron = True
+  runs = 0
+---
+question: Your name?
+fields:
+  - Name: name
+---
+mandatory: True
+question: Hello ${ name }
+subquestion: runs ${ runs }, applied ${ applied if defined('applied') else 0 }
+check in: ping
+---
+event: ping
+code: |
+  pings = pings + 1 if defined('pings') else 1
+  background_response('pong')
+---
+event: compute
+code: |
+  background_response_action('store_it', value=action_argument('n') * 2)
+---
+event: start_compute
+code: |
+  the_task = background_action('compute', None, n=21)
+---
+event: store_it
+code: |
+  result = action_argument('value')
+  applied = applied + 1 if defined('applied') else 1
+  background_response()
+---
+event: cron_hourly
+code: |
+  runs += 1
+"""
+
+START = "2031-05-01 09:00"
+
+
+@pytest.fixture
+def source(tmp_path):
+    path = tmp_path / "steps.yml"
+    path.write_text(INTERVIEW)
+    return str(path)
+
+
+def _open(store, **config):
+    return bgkernel.Simulator(store=store, backend="threading",
+                              config={"worker start delay": 0.0, **config})
+
+
+def _child_session(tmp_path, source, body):
+    """Run ``body`` after a child made one session (answered when asked); its id."""
+    store = str(tmp_path / "store.sqlite")
+    run_child("""
+store, source = sys.argv[1], sys.argv[2]
+sim = bgkernel.Simulator(store=store, backend="threading", config={"worker start delay": 0.0})
+s = sim.start(sim.load(open(source).read()))
+open(store + ".id", "w").write(s.id)
+""" + body, store, source)
+    return store, open(store + ".id").read()
+
+
+@pytest.mark.parametrize("where, after", [("Store, 'save'", False),
+                                          ("bgkernel.Simulator, 'save_answers'", True)])
+def test_killed_mid_answer(tmp_path, source, where, after):
+    store, sid = _child_session(tmp_path, source, f"die_at({where})\ns.answer(name='Ada')\n")
+    with _open(store) as sim:
+        s = sim.session(sid)
+        assert sim.store.step_count(sid) == (2 if after else 1)
+        assert s.get("name") == ("Ada" if after else None)
+        expected = "Hello Ada" if after else "Your name?"
+        assert s.refresh().question.startswith(expected)
+
+
+def test_killed_mid_checkin(tmp_path, source):
+    store, sid = _child_session(tmp_path, source, "s.answer(name='Ada')\ns.checkin()\n"
+                                "die_at(Store, 'save')\ns.checkin()\n")
+    with _open(store) as sim:
+        s = sim.session(sid)
+        assert s.get("pings") == 1                 # the first check-in, not the second
+        assert sim.store.step_count(sid) == 2
+        s.checkin()
+        assert s.get("pings") == 2
+
+
+@pytest.mark.parametrize("recovery", ["fail", "rerun"])
+def test_killed_mid_response_action(tmp_path, source, recovery):
+    """The response action's save and the task's end are one step: after the crash the
+    answers do not have it, and the task is not finished; reopened, the task fails (the
+    answers stay before) or runs again (the response action then applies exactly once)."""
+    store, sid = _child_session(tmp_path, source, "s.answer(name='Ada')\n"
+                                "die_at(TaskManager, '_store_finish')\n"
+                                "s.action('start_compute')\ns.wait(30)\n")
+    with _open(store, **{"task recovery": recovery}) as sim:
+        s = sim.session(sid)
+        (task,) = s.tasks
+        assert s.wait(10)
+        if recovery == "fail":
+            assert task.failed() and task.result().error_type == "TaskLostError"
+            assert s.get("applied") is None and s.get("result") is None
+        else:
+            assert not task.failed()
+            assert s.get("applied") == 1 and s.get("result") == 42
+
+
+def _cron_child(tmp_path, source, sessions, nth):
+    store = str(tmp_path / "store.sqlite")
+    run_child(f"""
+store, source = sys.argv[1], sys.argv[2]
+sim = bgkernel.Simulator(store=store, backend="threading", start={START!r},
+                         config={{"worker start delay": 0.0}})
+interview = sim.load(open(source).read())
+for _ in range({sessions}):
+    sim.start(interview)
+die_at(Store, 'cron_done', nth={nth})     # this session's save and mark done, not committed
+sim.advance(hours=1)
+""", store, source)
+    return store
+
+
+def _runs(sim):
+    return [s.get("runs") for s in sim.sessions]
+
+
+@pytest.mark.parametrize("sessions, nth", [(5, 3), pytest.param(70, 40, marks=pytest.mark.slow)])
+def test_killed_mid_scheduled_round_then_advance_goes_on(tmp_path, source, sessions, nth):
+    store = _cron_child(tmp_path, source, sessions, nth)
+    with _open(store) as sim:
+        runs = _runs(sim)
+        assert set(runs) <= {0, 1} and 0 in runs          # each session before or after
+        if sessions == 5:
+            assert runs == [1, 1, 0, 0, 0]
+        # the calendar stands at the interrupted run (09:17)
+        assert sim.now().astimezone(dt.timezone.utc).replace(tzinfo=None) >= \
+            dt.datetime(2031, 5, 1, 13, 17)
+        sim.advance(minutes=1)                             # finishes the interrupted run
+        assert _runs(sim) == [1] * sessions                # nobody skipped, nobody twice
+        sim.advance(hours=1)
+        assert _runs(sim) == [2] * sessions
+
+
+def test_the_calendar_goes_on_from_where_a_closed_store_stood(tmp_path):
+    store = str(tmp_path / "store.sqlite")
+    with bgkernel.Simulator(store=store, backend="threading", start=START) as sim:
+        sim.advance(days=3)
+        stood = sim.now()
+    with bgkernel.Simulator(store=store, backend="threading") as sim:
+        assert sim.now() >= stood
+        assert sim.now() - stood < dt.timedelta(minutes=5)
