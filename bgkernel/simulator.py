@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import math
 import os
 import secrets
+import sqlite3
 import threading
 import warnings
 import zlib
-import zoneinfo
 from typing import Any
 
 from .analysis.cohort import run_cohort
@@ -21,79 +22,31 @@ from .language.interview import Interview, load_interview
 from .library import namespace as library
 from .library.context import UserInfo
 from .mail.inbox import deliver, serve
+from .runtime.config import DEFAULT_CONFIG, check_config
 from .runtime.locks import SessionLocks
 from .runtime.session import Session
-from .runtime.store import Store, dump_answers
+from .runtime.store import Store, dump_answers, store_error
 from .runtime.users import Users
 from .services import SimulatorServices
 
 __all__ = ["Simulator", "DEFAULT_CONFIG"]
-
-DEFAULT_CONFIG: dict[str, Any] = {
-    "checkin interval": 6000,
-    "concurrency lock timeout": 4,
-    "worker start delay": 1.0,
-    "interview delete days": 90,
-    "interview delete days by filename": {},
-    "incoming mail domain": None,
-    "timezone": "America/New_York",
-    "reload": 10,
-    "wait": 4,
-    "refresh loop limit": 20,
-    "cron hourly minute": 17,
-    "cron daily time": "06:25",
-    "cron weekly": ("sun", "06:47"),
-    "cron monthly": (1, "06:52"),
-    "smtp": None,
-    "record timeline": True,
-    "cron processes": None,      # processes a large scheduled run uses; None: the usable cores
-    "task recovery": "fail",     # tasks of a simulator that stopped: "fail" them, or "rerun" them
-}
-
-#: What ``task recovery`` may say (README "What survives what").
-TASK_RECOVERY = ("fail", "rerun")
-
-
-def _check_config(config: dict) -> dict:
-    merged = dict(DEFAULT_CONFIG)
-    for key, value in (config or {}).items():
-        if key not in DEFAULT_CONFIG:
-            raise ConfigError(f"unknown config key {key!r}; known keys: " + ", ".join(sorted(DEFAULT_CONFIG)))
-        merged[key] = value
-    interval = merged["checkin interval"]
-    if not isinstance(interval, int) or (0 < interval < 1000) or interval < 0:
-        raise ConfigError(f"'checkin interval' must be 0 or a whole number of ms >= 1000, not {interval!r}")
-    timeout = merged["concurrency lock timeout"]
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ConfigError(f"'concurrency lock timeout' must be a positive number of seconds, not {timeout!r}")
-    days = merged["interview delete days"]
-    if not isinstance(days, int) or days < 0:
-        raise ConfigError(f"'interview delete days' must be a whole number >= 0, not {days!r}")
-    zone = merged["timezone"]
-    try:
-        zoneinfo.ZoneInfo(str(zone))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
-        raise ConfigError(f"'timezone' must be an IANA time zone such as 'America/New_York', "
-                          f"not {zone!r}") from err
-    recovery = merged["task recovery"]
-    if recovery not in TASK_RECOVERY:
-        raise ConfigError(f"'task recovery' must be one of {', '.join(map(repr, TASK_RECOVERY))}, "
-                          f"not {recovery!r}")
-    processes = merged["cron processes"]
-    if processes is not None and (not isinstance(processes, int) or isinstance(processes, bool)
-                                  or processes < 1):
-        raise ConfigError(f"'cron processes' must be None or a whole number >= 1, not {processes!r}")
-    return merged
-
 
 class Simulator:
     """Runs docassemble interviews with background code, headless or in Jupyter."""
 
     def __init__(self, store: str | None = None, workers: int = 4, backend: Any = "loky",
                  start: Any = None, config: dict | None = None, timescale: float = 1.0):
-        if not isinstance(timescale, (int, float)) or timescale <= 0:
+        if isinstance(timescale, bool) or not isinstance(timescale, (int, float)) \
+                or not math.isfinite(timescale) or timescale <= 0:
             raise ConfigError(f"timescale must be a positive number, not {timescale!r}")
-        self.config = _check_config(config or {})
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ConfigError(f"workers must be a whole number >= 1, not {workers!r}")
+        self.config = check_config(config)
+        if start is not None:        # checked before the store is touched
+            try:
+                Clock(start=start, timezone=self.config["timezone"])
+            except (ValueError, TypeError) as err:
+                raise ConfigError(f"start: {err}") from err
         self.timescale = float(timescale)
         self.store = Store(store)
         if start is None:       # a reopened store: the calendar goes on from where it stood
@@ -107,9 +60,19 @@ class Simulator:
         self.recorder = Recorder(now=self.clock.now, wall=self.clock.wall,
                                  enabled=bool(self.config["record timeline"]),
                                  tz=self.config["timezone"])
-        self.recorder.attach(self.store.path)
-        last = self.store.connection().execute(      # the latest rows hold the largest wall
-            "SELECT max(wall) FROM (SELECT wall FROM events ORDER BY id DESC LIMIT 1000)").fetchone()[0]
+        try:
+            self.recorder.attach(self.store.path)
+            last = self.store.connection().execute(      # the latest rows hold the largest wall
+                "SELECT max(wall) FROM (SELECT wall FROM events ORDER BY id DESC LIMIT 1000)"
+            ).fetchone()[0]
+        except (sqlite3.Error, ValueError) as err:     # the timeline's tables: damaged
+            self.recorder.close()
+            self.store.close()
+            raise store_error(err, self.store.path, "reading the timeline") from err
+        except BaseException:
+            self.recorder.close()
+            self.store.close()
+            raise
         if last is not None:          # a reopened store: wall time goes on from its history
             self.clock.resume_wall(last)
         self.locks = SessionLocks(lambda: self.clock.scaled(self.config["concurrency lock timeout"]),

@@ -116,6 +116,16 @@ def _detail_text(detail: Any) -> str:
         return repr(detail)
 
 
+def _utf8(text: str) -> str:
+    """``text``, with what UTF-8 cannot carry (lone surrogates, from an absurd answer)
+    written as escapes, so the row can be stored."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 class Recorder:
     """Thread-safe, append-only store of timeline events.
 
@@ -191,6 +201,8 @@ class Recorder:
             name = str(name)
         if task is not None and type(task) is not str:
             task = str(task)
+        if not (session.isascii() and name.isascii() and detail.isascii()):  # O(1) each
+            session, name, detail = _utf8(session), _utf8(name), _utf8(detail)
         with self._lock:
             code = self._kind_code.get(kind)
             if code is None:

@@ -156,7 +156,15 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def load_answers(data: bytes) -> dict:
-    return pickle.loads(data)  # noqa: S301 -- our own store
+    try:
+        answers = pickle.loads(data)  # noqa: S301 -- our own store
+    except Exception as err:  # noqa: BLE001 -- a damaged page, or a class that is gone
+        raise StoreError(f"saved answers cannot be read back ({type(err).__name__}: {err}); "
+                         "the store is damaged, or the answers hold an object of a class "
+                         "that no longer exists") from err
+    if not isinstance(answers, dict):
+        raise StoreError("saved answers cannot be read back: the store is damaged")
+    return answers
 
 
 class Store:
@@ -205,6 +213,8 @@ class Store:
         if app not in (0, APPLICATION_ID):
             raise StoreError(f"{self.path} is not a bgkernel store: it is another program's "
                              f"SQLite database (application id {app:#x}); it was left as it was")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")     # kept in the file: set once, here
         with self.write():
             for statement in _SCHEMA.split(";"):     # not executescript: it would commit
                 if statement.strip():
@@ -230,7 +240,6 @@ class Store:
                 raise store_error(err, self.path, "opening it") from err
             conn.store_path = self.path
             try:
-                conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA busy_timeout=30000")
             except StoreError:
