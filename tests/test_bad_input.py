@@ -1,6 +1,15 @@
 """Bad input gets a bgkernel error that says what and where, never a raw one from SQLite,
-zoneinfo or the import system (first cases of the faults issue)."""
+zoneinfo, the import system or the e-mail package; and what docassemble accepts is accepted."""
 from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import warnings
 
 import pytest
 
@@ -31,17 +40,6 @@ def test_a_module_that_does_not_exist_is_named_at_its_block(sim):
 
 
 # --- store files ------------------------------------------------------------------------------
-
-import contextlib
-import hashlib
-import os
-import random
-import shutil
-import sqlite3
-import subprocess
-import warnings
-
-from bgkernel.runtime.store import Store
 
 SIMPLE = """
 mandatory: True

@@ -174,3 +174,25 @@ def test_a_worker_killed_from_outside_fails_its_task_and_runs_the_error_action(t
 def test_task_recovery_setting_is_checked():
     with pytest.raises(bgkernel.ConfigError, match="'task recovery' must be one of"):
         bgkernel.Simulator(backend="threading", config={"task recovery": "sometimes"})
+
+
+def test_a_store_from_before_task_owners_opens_and_its_open_tasks_are_failed(tmp_path):
+    import sqlite3
+    path = tmp_path / "old.sqlite"
+    with bgkernel.Simulator(store=str(path), backend="threading",
+                            config={"worker start delay": 0.0}) as sim:
+        s = sim.start(sim.load(INTERVIEW))
+        s.wait(10)
+        sid = s.id
+    conn = sqlite3.connect(path)            # as an older bgkernel left it: no owner columns
+    conn.execute("PRAGMA application_id = 0")
+    conn.execute("CREATE TABLE tasks_old AS SELECT id, session, action, notification, state, "
+                 "outcome, queued, started, finished, output FROM tasks")
+    conn.execute("DROP TABLE tasks")
+    conn.execute("ALTER TABLE tasks_old RENAME TO tasks")
+    conn.execute("UPDATE tasks SET state = 'PENDING', outcome = NULL")
+    conn.commit()
+    conn.close()
+    with bgkernel.Simulator(store=str(path), backend="threading") as sim:
+        (task,) = sim.session(sid).tasks
+        assert task.failed() and task.result().error_type == "TaskLostError"

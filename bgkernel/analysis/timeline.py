@@ -21,7 +21,6 @@ Columns, in order: ``session`` (str), ``at`` (calendar time, tz-aware), ``wall``
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import sqlite3
@@ -34,7 +33,8 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
 from ..calendar.clock import real_monotonic as _monotonic
-from .event_blocks import COLUMNS, decode_block, encode_block, to_arrays
+from .event_blocks import (COLUMNS, decode_block, detail_text as _detail_text, encode_block,
+                           to_arrays, utf8 as _utf8)
 from .frames import ordered
 
 if TYPE_CHECKING:
@@ -101,29 +101,6 @@ def as_zone(tz: str | tzinfo | None) -> tzinfo | None:
     if isinstance(tz, str):
         return timezone.utc if tz.upper() == "UTC" else ZoneInfo(tz)
     raise TypeError(f"tz must be a zone name or a tzinfo, not {tz!r}")
-
-
-_JSON = json.JSONEncoder(default=str, ensure_ascii=False)
-
-
-def _detail_text(detail: Any) -> str:
-    """A non-string detail as JSON text (None as "")."""
-    if detail is None:
-        return ""
-    try:
-        return _JSON.encode(detail)
-    except (TypeError, ValueError):  # e.g. a circular structure
-        return repr(detail)
-
-
-def _utf8(text: str) -> str:
-    """``text``, with what UTF-8 cannot carry (lone surrogates, from an absurd answer)
-    written as escapes, so the row can be stored."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
 
 
 class Recorder:

@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS tasks (
     id TEXT PRIMARY KEY, session TEXT, action TEXT, notification TEXT, state TEXT,
     outcome BLOB, queued REAL, started REAL, finished REAL, output TEXT);
+CREATE INDEX IF NOT EXISTS tasks_session ON tasks (session, queued);
+CREATE INDEX IF NOT EXISTS tasks_open ON tasks (queued)
+    WHERE state NOT IN ('SUCCESS', 'FAILURE', 'REVOKED');
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS cron_done (
     at REAL, type TEXT, session TEXT, PRIMARY KEY (at, type, session));
