@@ -151,18 +151,38 @@ def test_a_live_simulator_keeps_its_tasks(tmp_path, monkeypatch):
         first.close()
 
 
-def test_a_worker_killed_from_outside_fails_its_task_and_runs_the_error_action(tmp_path, monkeypatch):
+KILLABLE = """
+mandatory: True
+code: |
+  the_task = background_action('slow', mark=%r)
+---
+mandatory: True
+question: Waiting
+---
+event: slow
+code: |
+  import os, time, pathlib
+  background_error_action('bg_fail')
+  pathlib.Path(action_argument('mark')).write_text(str(os.getpid()))
+  time.sleep(60)
+  background_response(1)
+---
+event: bg_fail
+code: |
+  background_response('handled ' + action_argument('error_type'))
+"""
+
+
+def test_a_worker_killed_from_outside_fails_its_task_and_runs_the_error_action(tmp_path):
     mark = tmp_path / "pid"
-    monkeypatch.setenv("BGK_MARK", str(mark))
-    monkeypatch.setenv("BGK_SLEEP", "30")
     with bgkernel.Simulator(store=str(tmp_path / "store.sqlite"), backend="loky", workers=1,
                             config={"worker start delay": 0.0}) as sim:
-        s = sim.start(sim.load(INTERVIEW))
-        deadline = time.monotonic() + 60
+        s = sim.start(sim.load(KILLABLE % str(mark)))
+        deadline = time.monotonic() + 120
         while not mark.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         os.kill(int(mark.read_text()), signal.SIGKILL)
-        assert s.wait(30)
+        assert s.wait(60)
         (task,) = s.tasks
         assert task.failed() and task.result().error_type == "WorkerLostError"
         assert task.get() == "handled WorkerLostError"
