@@ -164,3 +164,20 @@ def test_the_calendar_goes_on_from_where_a_closed_store_stood(tmp_path):
     with bgkernel.Simulator(store=store, backend="threading") as sim:
         assert sim.now() >= stood
         assert sim.now() - stood < dt.timedelta(minutes=5)
+
+
+def test_the_timeline_of_a_killed_kernel_is_kept(tmp_path, source):
+    """The timeline is written by a thread about once a second, not only on close."""
+    store, sid = _child_session(tmp_path, source, """
+import sqlite3, time
+s.answer(name='Ada')
+for _ in range(600):
+    if sqlite3.connect(store).execute(
+            "SELECT count(*) FROM events WHERE kind = 'answer'").fetchone()[0]:
+        os._exit(0)
+    time.sleep(0.05)
+os._exit(5)
+""")
+    with _open(store) as sim:
+        kinds = set(sim.session(sid).timeline.kind)
+        assert {"session_started", "screen", "answer"} <= kinds

@@ -32,7 +32,6 @@ from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
-from ..calendar.clock import real_monotonic as _monotonic
 from .event_blocks import (COLUMNS, decode_block, detail_text as _detail_text, encode_block,
                            to_arrays, utf8 as _utf8)
 from .frames import ordered
@@ -135,7 +134,7 @@ class Recorder:
         self._conn: sqlite3.Connection | None = None
         self._path: str | None = None
         self._flushed = 0                    # rows [0, _flushed) are in the store
-        self._flush_time = _monotonic()      # when rows were last written to the store
+        self._flusher: threading.Event | None = None   # set to stop the flushing thread
         self._history_upto: int | None = None  # store ids <= this are not loaded yet
         self._history_count = 0
         self._written: list[list[int]] = []  # [first id, last id, first row] of our chunks
@@ -193,16 +192,25 @@ class Recorder:
             self._duration.append(duration)
             self._task.append(task)
             pending = len(self._session)
-        if self._conn is not None and (pending >= self.FLUSH_EVERY
-                                       or _monotonic() - self._flush_time >= self.FLUSH_SECONDS):
+        if pending >= self.FLUSH_EVERY and self._conn is not None:
             self._flush_soon()
 
     #: Pending rows that make :meth:`record` write them to the store, so a first read of a
     #: long history finds little left to write.
     FLUSH_EVERY = 20000
-    #: ... and the age of the last write that does: a process that dies (a kernel killed)
-    #: loses at most this many seconds of its timeline.
+    #: How often a thread of the attached recorder writes new rows: a process that dies (a
+    #: kernel killed) loses at most about this many seconds of its timeline.
     FLUSH_SECONDS = 1.0
+
+    def _flush_now_and_then(self, stop: threading.Event) -> None:
+        while not stop.wait(self.FLUSH_SECONDS):
+            if self._conn is None:
+                return
+            if self._flushed < self._sealed or self._session:
+                try:
+                    self._flush_soon()
+                except Exception:  # noqa: BLE001,S112 -- the next read or close says what failed
+                    continue
 
     def _flush_soon(self) -> None:
         """Flush now unless another thread is sealing or flushing (it will catch up)."""
@@ -297,6 +305,9 @@ class Recorder:
                 conn.close()
                 raise
             self._conn, self._path = conn, os.fspath(path)
+            self._flusher = threading.Event()
+            threading.Thread(target=self._flush_now_and_then, args=(self._flusher,), daemon=True,
+                             name="bgkernel-timeline-flush").start()
             self._written = []
             with self._lock:
                 self._history_upto, self._history_count = (upto, count) if count else (None, 0)
@@ -313,7 +324,6 @@ class Recorder:
     def _flush(self) -> int:
         if self._conn is None:
             return 0
-        self._flush_time = _monotonic()
         self._seal()
         if self._flushed == self._sealed:
             return 0
@@ -430,6 +440,9 @@ class Recorder:
 
     def close(self) -> None:
         """Flush and detach from the store.  Recording in memory still works."""
+        if self._flusher is not None:
+            self._flusher.set()
+            self._flusher = None
         with self._seal_lock:
             self._flush()
             if self._conn is not None:
