@@ -215,8 +215,12 @@ def messages(draw, to: str):
 def test_generated_mime_messages_are_delivered_or_refused(psim, data):
     s = psim.start(psim.load(MAILBOX))
     raw = data.draw(messages(s.get("address")))
+    stored = psim.store.connection().execute("SELECT count(*) FROM mail_messages").fetchone()[0]
     delivery = _quietly(psim.deliver_email, raw=raw)
     s.wait(10)
+    after = psim.store.connection().execute("SELECT count(*) FROM mail_messages").fetchone()[0]
     if delivery is not None and delivery.accepted:
-        assert delivery.session == s.id
+        assert delivery.session == s.id and after == stored + 1
+    else:
+        assert after == stored                      # a refused message is not kept
     assert _quietly(s.refresh) is not None
