@@ -120,7 +120,7 @@ def test_killed_mid_response_action(tmp_path, source, recovery):
             assert s.get("applied") == 1 and s.get("result") == 42
 
 
-def _cron_child(tmp_path, source, sessions, nth):
+def _cron_child(tmp_path, source, sessions, nth, where="Store, 'cron_done'", before=False):
     store = str(tmp_path / "store.sqlite")
     run_child(f"""
 store, source = sys.argv[1], sys.argv[2]
@@ -129,7 +129,7 @@ sim = bgkernel.Simulator(store=store, backend="threading", start={START!r},
 interview = sim.load(open(source).read())
 for _ in range({sessions}):
     sim.start(interview)
-die_at(Store, 'cron_done', nth={nth})     # this session's save and mark done, not committed
+die_at({where}, nth={nth}, before={before})   # e.g. a save and its mark done, not committed
 sim.advance(hours=1)
 """, store, source)
     return store
@@ -181,3 +181,39 @@ os._exit(5)
     with _open(store) as sim:
         kinds = set(sim.session(sid).timeline.kind)
         assert {"session_started", "screen", "answer"} <= kinds
+
+
+BACKGROUND = INTERVIEW + """
+---
+event: cron_hourly_background
+code: |
+  background_response_action('bump')
+---
+event: bump
+code: |
+  bg = bg + 1 if defined('bg') else 1
+  background_response()
+"""
+
+
+@pytest.mark.parametrize("recovery", ["fail", "rerun"])
+def test_a_background_type_queued_with_the_foreground_is_not_lost_in_a_crash(tmp_path, recovery):
+    """The ``_background`` task of a session is written with its foreground save: the kernel
+    dies before handing it to the pool, and the reopened store still knows it."""
+    path = tmp_path / "bg.yml"
+    path.write_text(BACKGROUND)
+    store = _cron_child(tmp_path, str(path), 3, 1, where="TaskManager, 'submit'", before=True)
+    with _open(store, **{"task recovery": recovery}) as sim:
+        first = sim.sessions[0]
+        (task,) = first.tasks
+        assert first.wait(10)
+        assert _runs(sim) == [1, 0, 0]
+        if recovery == "fail":
+            assert task.failed() and task.result().error_type == "TaskLostError"
+            assert first.get("bg") is None
+        else:
+            assert not task.failed() and first.get("bg") == 1
+        sim.advance(minutes=1)
+        sim.tasks.wait_session(None, 30)
+        assert _runs(sim) == [1, 1, 1]
+        assert [s.get("bg") for s in sim.sessions[1:]] == [1, 1]

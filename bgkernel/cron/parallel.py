@@ -143,13 +143,17 @@ class Chunks:
         run = self.run_
         sim = run.sim
         by_seq = {seq: (report, save) for seq, _, report, save in got}
-        with sim.store.write():    # the chunk's saves and their marks: one transaction
+        follow: dict[int, dict] = {}   # the `_background` tasks after each session's run
+        with sim.store.write():    # the chunk's saves, marks and follow-up tasks: one transaction
             gone = sim.store.overwrite_latest(
                 [(job["sessions"][seq], *save) for seq, (report, save) in by_seq.items()
                  if save is not None])
             for seq, (report, _) in sorted(by_seq.items()):
                 if report is not None and report["status"] == "ran":
-                    run.done(job["sessions"][seq])
+                    session_id = job["sessions"][seq]
+                    if report["outcome"] != "deleted" and session_id not in gone:
+                        follow[seq] = {t: run.spec(t) for t in self.wanted[1:]}
+                    run.done(session_id, list(follow.get(seq, {}).values()))
         missing = len(job["sessions"]) - len(by_seq)
         if missing:
             sim.record("", "cron", job["cron_type"],
@@ -164,9 +168,10 @@ class Chunks:
             if session_id in gone:      # deleted meanwhile: Store.save's SessionError
                 report = dict(report, outcome="error",
                               error=f"SessionError: the session {session_id!r} was deleted")
-            self.session(session_id, report, tokens[session_id], results)
+            self.session(session_id, report, tokens[session_id], results, follow.get(seq, {}))
 
-    def session(self, session_id: str, report: dict, token: int, results: list[dict]) -> None:
+    def session(self, session_id: str, report: dict, token: int, results: list[dict],
+                follow: dict | None = None) -> None:
         """Apply one worker report as ``_Run.session`` would have done the work."""
         run = self.run_
         sim = run.sim
@@ -199,7 +204,8 @@ class Chunks:
             return
         for other in self.wanted[1:]:
             session = session or self._session(session_id)
-            if session is None or not run.background(session, other, results):
+            if session is None or not run.background(session, other, results,
+                                                      (follow or {}).get(other)):
                 return
 
     def _session(self, session_id: str) -> "Session | None":

@@ -161,30 +161,39 @@ class _Run:
             session = sim.session(session_id)
         except SessionError:
             return                                      # deleted since the list was read
+        # The `_background` tasks that follow a foreground run are made now, and written to
+        # the store in the foreground's transaction: a crash after it loses none of them.
+        follow = {t: self.spec(t) for t in wanted[1:]} if wanted and \
+            not wanted[0].endswith("_background") else {}
         for cron_type in wanted:
             if cron_type.endswith("_background"):
-                if not self.background(session, cron_type, results):
+                if not self.background(session, cron_type, results, follow.get(cron_type)):
                     return
                 continue
-            found = self.foreground(session, cron_type)
+            found = self.foreground(session, cron_type, list(follow.values()))
             if found is None:
                 return                                  # not eligible (any more)
             results.append(found)
             if found["outcome"] == "deleted":
                 return
 
-    def background(self, session: "Session", cron_type: str, results: list[dict]) -> bool:
-        """``TYPE_background`` as a background action; False if the session is gone."""
+    def spec(self, cron_type: str) -> dict[str, Any]:
+        """A ``TYPE_background`` task to start, run by the cron user."""
+        return {"id": uuid.uuid4().hex, "action": cron_type, "notification": None,
+                "arguments": {}, "user": self.user}
+
+    def background(self, session: "Session", cron_type: str, results: list[dict],
+                   spec: dict[str, Any] | None = None) -> bool:
+        """``TYPE_background`` as a background action; False if the session is gone.
+        ``spec``: the task, already in the store (written with the foreground's save)."""
         sim = self.sim
         session_id = session.id
         if not sim.store.exists(session_id):
             return False
-        task_id = uuid.uuid4().hex
-        spec: dict[str, Any] = {"id": task_id, "action": cron_type, "notification": None,
-                                "arguments": {}, "user": self.user}
-        with sim.store.write():        # done, and the task known to the store: one step
-            self.done(session_id)
-            sim.tasks.persist(session_id, [spec])
+        if spec is None:
+            spec = self.spec(cron_type)
+            self.done(session_id, [spec])   # done, and the task known to the store: one step
+        task_id = spec["id"]
         sim.tasks.submit(session, spec)
         self.launched.add(session_id)
         wall = self.wall()
@@ -193,8 +202,10 @@ class _Run:
         results.append(run_result(session_id, cron_type, "dispatched"))
         return True
 
-    def foreground(self, session: "Session", cron_type: str) -> dict | None:
-        """The type as an action, under the session lock; saved in one transaction."""
+    def foreground(self, session: "Session", cron_type: str,
+                   follow: list[dict] | tuple = ()) -> dict | None:
+        """The type as an action, under the session lock; saved in one transaction with
+        the session's mark and the ``follow``-up tasks."""
         sim = self.sim
         t0 = self.wall()
         mark = self.printed.tell()
@@ -215,13 +226,13 @@ class _Run:
                 result = self.evaluate(session, ns, ctx)
                 with sim.store.write():     # the session's save and its mark: one step
                     outcome, text = self.settle(session, ns, ctx, result)
-                    self.done(session.id)
+                    self.done(session.id, follow if outcome != "deleted" else ())
             except InterviewError as err:
                 outcome, error = "error", describe(err)
             except Exception as err:  # noqa: BLE001 -- one session's failure never stops the run
                 outcome, error = "error", f"{type(err).__name__}: {err}"
             if error is not None:
-                self.done(session.id)
+                self.done(session.id, follow)
         finally:
             sim.locks.release(session.id, token)
         printed = self.printed.getvalue()[mark:] if self.printed.tell() != mark else ""
@@ -237,10 +248,15 @@ class _Run:
             self.launched.add(session.id)
         return run_result(session.id, cron_type, outcome, output, error)
 
-    def done(self, session_id: str) -> None:
-        """This session's part of the run is done (inside its step's transaction)."""
-        if self.mark is not None:
-            self.sim.store.cron_done(self.mark[0], self.mark[1], session_id)
+    def done(self, session_id: str, follow: list[dict] | tuple = ()) -> None:
+        """This session's part of the run is done, and the tasks that ``follow`` it are
+        queued, in one transaction (or in the step's, when one is open)."""
+        sim = self.sim
+        with sim.store.write():
+            if self.mark is not None:
+                sim.store.cron_done(self.mark[0], self.mark[1], session_id)
+            if follow:
+                sim.tasks.persist(session_id, list(follow))
 
     @staticmethod
     def evaluate(session: "Session", ns: dict, ctx: Any) -> "Result":
