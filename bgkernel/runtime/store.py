@@ -7,7 +7,7 @@ WAL mode, ``BEGIN IMMEDIATE`` for writes, one connection per thread.
 Steps are atomic: ``with store.write():`` opens one transaction, and every store write
 made inside it on the same thread (a save, the rows of the tasks the step queued, the
 finish of the task whose response action it is, a scheduled run's mark) joins it as a
-savepoint, so a process killed in the middle leaves the step wholly done or not at all.
+part of it, so a process killed in the middle leaves the step wholly done or not at all.
 SQLite's own errors (a damaged or foreign file, a read-only folder, a full disk) come out
 as :class:`~bgkernel.errors.StoreError`, after the transaction was rolled back.
 """
@@ -19,11 +19,11 @@ import pickle
 import sqlite3
 import tempfile
 import threading
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import SessionError, StoreError
 from ..library.saving import picklable_answers
+from .sqlite import StoreConnection as _Connection, store_error
 
 __all__ = ["Store", "dump_answers", "load_answers", "transaction", "store_error", "APPLICATION_ID"]
 
@@ -45,63 +45,18 @@ CREATE INDEX IF NOT EXISTS tasks_session ON tasks (session, queued);
 CREATE INDEX IF NOT EXISTS tasks_open ON tasks (queued)
     WHERE state NOT IN ('SUCCESS', 'FAILURE', 'REVOKED');
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS cron_done (
-    at REAL, type TEXT, session TEXT, PRIMARY KEY (at, type, session));
 """
 #: Columns added to ``tasks`` since the first stores (added to an older store on opening):
 #: the simulator that owns the task (its boot token and process id), what is needed to run
 #: it again, the error action its code registered, the worker process that ran it.
 _TASK_COLUMNS = {"owner": "TEXT", "owner_pid": "INTEGER", "spec": "BLOB", "on_error": "BLOB",
                  "worker_pid": "INTEGER"}
+#: ... and to ``sessions``: the last scheduled run (instant and type) the session has done.
+_SESSION_COLUMNS = {"cron_mark": "TEXT"}
 #: The tables that make a file a bgkernel store (an older one may lack the newer tables).
 _OURS = {"interviews", "sessions", "steps", "kv", "tasks"}
 _TASK_KEYS = ("id", "session", "action", "notification", "state", "outcome", "queued", "started",
               "finished", "output", "owner", "owner_pid", "spec", "on_error", "worker_pid")
-
-
-def store_error(err: sqlite3.Error, path: str, doing: str = "") -> StoreError:
-    """A SQLite error as a :class:`StoreError` that says what it means for the store."""
-    text = str(err)
-    low = text.lower()
-    if "full" in low:
-        why = ("the disk is full (or the store reached its size limit); nothing of this step "
-               "was saved, the store is as it was before it")
-    elif "readonly" in low or "read-only" in low:
-        why = "the store cannot be written (a read-only file or folder); nothing was saved"
-    elif "unable to open" in low:
-        why = "the store cannot be opened (a missing or unreadable folder, or no permission)"
-    elif "malformed" in low or "not a database" in low or "encrypted" in low:
-        why = "the store file is damaged or is not a bgkernel store"
-    elif "locked" in low or "busy" in low:
-        why = "the store stayed locked by another process past the busy timeout"
-    else:
-        why = "the store could not be used"
-    where = f" while {doing}" if doing else ""
-    return StoreError(f"{path}: {why}{where} (SQLite: {text})")
-
-
-class _Connection(sqlite3.Connection):
-    """A connection whose SQLite errors are StoreErrors naming the store."""
-
-    store_path = ""
-
-    def execute(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
-        try:
-            return super().execute(*args)
-        except sqlite3.Error as err:
-            raise store_error(err, self.store_path) from err
-
-    def executemany(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
-        try:
-            return super().executemany(*args)
-        except sqlite3.Error as err:
-            raise store_error(err, self.store_path) from err
-
-    def executescript(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
-        try:
-            return super().executescript(*args)
-        except sqlite3.Error as err:
-            raise store_error(err, self.store_path) from err
 
 
 def dump_answers(ns: dict) -> bytes:
@@ -119,43 +74,51 @@ def dump_answers(ns: dict) -> bytes:
         return pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+class transaction:  # noqa: N801 -- used as a function: ``with transaction(conn):``
     """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception.
 
-    Inside an open transaction of the same connection it is a savepoint of it: its
-    writes commit with the outer transaction, and an exception rolls back only its own
-    (the outer one decides)."""
-    if conn.in_transaction:
-        conn.execute("SAVEPOINT bgkernel_step")
+    Inside an open transaction of the same connection it joins that transaction: its
+    writes commit with it, and an exception that leaves it rolls the whole step back.
+    (No savepoint: a scheduled run writes a million steps, and none of bgkernel's callers
+    catches a write's exception inside a step.)  A class, not a generator: it is entered
+    several times per step."""
+
+    __slots__ = ("conn", "outer")
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.outer = True
+        return self.conn
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if not self.outer:
+            return
+        conn = self.conn
+        if kind is None:
+            try:
+                conn.execute("COMMIT")
+                return
+            except BaseException:
+                _rollback(conn)
+                raise
+        _rollback(conn)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:         # SQLite may have rolled back already (a full disk)
         try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK TO bgkernel_step")
-                conn.execute("RELEASE bgkernel_step")
-            raise
-        conn.execute("RELEASE bgkernel_step")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        if conn.in_transaction:     # SQLite may have rolled back already (a full disk)
-            try:
-                conn.execute("ROLLBACK")
-            except (sqlite3.Error, StoreError):
-                pass
-        raise
-    try:
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except (sqlite3.Error, StoreError):
-                pass
-        raise
+            conn.execute("ROLLBACK")
+        except (sqlite3.Error, StoreError):
+            pass
+
+
+def _cron_mark(at: float, cron_type: str) -> str:
+    return f"{float(at)!r} {cron_type}"
 
 
 def load_answers(data: bytes) -> dict:
@@ -222,10 +185,11 @@ class Store:
             for statement in _SCHEMA.split(";"):     # not executescript: it would commit
                 if statement.strip():
                     conn.execute(statement)
-            have = {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}
-            for column, kind in _TASK_COLUMNS.items():
-                if column not in have:
-                    conn.execute(f"ALTER TABLE tasks ADD COLUMN {column} {kind}")
+            for table, columns in (("tasks", _TASK_COLUMNS), ("sessions", _SESSION_COLUMNS)):
+                have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                for column, kind in columns.items():
+                    if column not in have:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
             if app != APPLICATION_ID:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
@@ -488,15 +452,16 @@ class Store:
             self.meta_set("cron_run", {"at": at, "type": cron_type})
 
     def end_cron_run(self, at: float, cron_type: str) -> None:
-        with self.write() as conn:
-            conn.execute("DELETE FROM cron_done WHERE at = ? AND type = ?", (at, cron_type))
-            self.meta_set("cron_run", None)
+        self.meta_set("cron_run", None)
 
     def cron_done(self, at: float, cron_type: str, session_id: str) -> None:
-        """A session's part of the scheduled run at ``at`` is done (in the step's transaction)."""
+        """A session's part of the scheduled run at ``at`` is done (in the step's transaction).
+        The mark is a column of the session's row, which the step's save has just written:
+        it costs the transaction no other page."""
         with self.write() as conn:
-            conn.execute("INSERT OR IGNORE INTO cron_done VALUES (?, ?, ?)", (at, cron_type, session_id))
+            conn.execute("UPDATE sessions SET cron_mark = ? WHERE id = ?",
+                         (_cron_mark(at, cron_type), session_id))
 
     def cron_done_sessions(self, at: float, cron_type: str) -> set[str]:
         return {row[0] for row in self.connection().execute(
-            "SELECT session FROM cron_done WHERE at = ? AND type = ?", (at, cron_type))}
+            "SELECT id FROM sessions WHERE cron_mark = ?", (_cron_mark(at, cron_type),))}
