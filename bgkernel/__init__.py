@@ -32,7 +32,7 @@ __all__ = [
     "lint",
     # errors
     "BgkernelError", "InterviewError", "MissingVariableError", "CircularityError", "ConfigError",
-    "SessionError", "TaskError",
+    "SessionError", "StoreError", "TaskError", "TaskLostError",
     # Jupyter
     "load_ipython_extension", "unload_ipython_extension",
     "__version__",
@@ -53,6 +53,8 @@ _LAZY = {
     "ConfigError": ("errors", "ConfigError"),
     "SessionError": ("errors", "SessionError"),
     "TaskError": ("errors", "TaskError"),
+    "StoreError": ("errors", "StoreError"),
+    "TaskLostError": ("errors", "TaskLostError"),
 }
 
 

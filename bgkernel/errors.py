@@ -18,7 +18,7 @@ import re
 __all__ = [
     "BgkernelError", "InterviewError", "YAMLError", "BlockError", "TemplateError",
     "CodeError", "MissingVariableError", "CircularityError", "ConfigError",
-    "SessionError", "TaskError", "QuestionError", "DAError", "DAValidationError",
+    "SessionError", "StoreError", "TaskError", "TaskLostError", "QuestionError", "DAError", "DAValidationError",
     "DAAttributeError", "DAIndexError", "missing_name",
     "Signal", "CommandSignal", "ResponseSignal", "BackgroundResponseSignal",
     "BackgroundResponseActionSignal", "MessageSignal", "ForcedNameError", "ReRunSignal",
@@ -118,8 +118,23 @@ class SessionError(BgkernelError):
     """A session operation that cannot be done (unknown session, closed simulator...)."""
 
 
+class StoreError(SessionError):
+    """The store file cannot be opened, read or written (not a bgkernel store, another
+    program's database, a read-only or missing folder, a full disk).  A write that fails
+    this way is rolled back whole: the store stays as it was before the step."""
+
+
 class TaskError(BgkernelError):
     """A background task could not be run or its outcome could not be read."""
+
+
+class TaskLostError(TaskError):
+    """A background task whose simulator stopped (a kernel that died or was restarted)
+    while the task was queued or running: Celery's ``WorkerLostError`` for bgkernel.
+    A task found so when its store is reopened is finished as failed with this
+    ``error_type`` (or run again, with the ``task recovery: rerun`` setting)."""
+
+    MESSAGE = "the simulator that ran this task stopped"
 
 
 class DAError(Exception):

@@ -57,6 +57,10 @@ class SimulatorServices:
         """A DAStore operation on the simulator's store (see :mod:`bgkernel.library.dastore`)."""
         return apply(self.sim.store, op, key, value)
 
+    def error_action(self, ctx: "RunContext", on_error: dict) -> None:
+        """In the foreground an error action has no task to follow: nothing to keep."""
+        return None
+
     def sessions(self, ctx: "RunContext", op: str, **kwargs: Any) -> Any:
         if op in ("stash", "retrieve_stash"):
             return getattr(other_sessions, op)(self.sim, **kwargs)

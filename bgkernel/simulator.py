@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import math
 import os
 import secrets
+import sqlite3
 import threading
 import warnings
 import zlib
-import zoneinfo
 from typing import Any
 
 from .analysis.cohort import run_cohort
@@ -17,90 +18,64 @@ from .analysis.timeline import Recorder
 from .background.manager import TaskManager
 from .calendar.clock import Clock
 from .cron.runs import advance, run_cron
-from .errors import ConfigError, InterviewError
+from .errors import BgkernelError, ConfigError, InterviewError
 from .language.interview import Interview, load_interview
 from .library import namespace as library
 from .library.context import UserInfo
 from .mail.inbox import deliver, serve
+from .runtime.config import DEFAULT_CONFIG, check_config
 from .runtime.diagnostics import diagnose
 from .runtime.locks import SessionLocks
 from .runtime.session import Session
-from .runtime.store import Store, dump_answers
+from .runtime.store import Store, dump_answers, store_error
 from .runtime.users import Users
 from .services import SimulatorServices
 
 __all__ = ["Simulator", "DEFAULT_CONFIG"]
-
-DEFAULT_CONFIG: dict[str, Any] = {
-    "checkin interval": 6000,
-    "concurrency lock timeout": 4,
-    "worker start delay": 1.0,
-    "interview delete days": 90,
-    "interview delete days by filename": {},
-    "incoming mail domain": None,
-    "timezone": "America/New_York",
-    "reload": 10,
-    "wait": 4,
-    "refresh loop limit": 20,
-    "diagnostics": True,          # record the pitfalls a run shows (kind "diagnostic")
-    "cron hourly minute": 17,
-    "cron daily time": "06:25",
-    "cron weekly": ("sun", "06:47"),
-    "cron monthly": (1, "06:52"),
-    "smtp": None,
-    "record timeline": True,
-    "timeline in memory": True,  # False: rows written to the store leave memory (read back on use)
-    "cron processes": None,      # processes a large scheduled run uses; None: the usable cores
-}
-
-
-def _check_config(config: dict) -> dict:
-    merged = dict(DEFAULT_CONFIG)
-    for key, value in (config or {}).items():
-        if key not in DEFAULT_CONFIG:
-            raise ConfigError(f"unknown config key {key!r}; known keys: " + ", ".join(sorted(DEFAULT_CONFIG)))
-        merged[key] = value
-    interval = merged["checkin interval"]
-    if not isinstance(interval, int) or (0 < interval < 1000) or interval < 0:
-        raise ConfigError(f"'checkin interval' must be 0 or a whole number of ms >= 1000, not {interval!r}")
-    timeout = merged["concurrency lock timeout"]
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ConfigError(f"'concurrency lock timeout' must be a positive number of seconds, not {timeout!r}")
-    days = merged["interview delete days"]
-    if not isinstance(days, int) or days < 0:
-        raise ConfigError(f"'interview delete days' must be a whole number >= 0, not {days!r}")
-    zone = merged["timezone"]
-    try:
-        zoneinfo.ZoneInfo(str(zone))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
-        raise ConfigError(f"'timezone' must be an IANA time zone such as 'America/New_York', "
-                          f"not {zone!r}") from err
-    processes = merged["cron processes"]
-    if processes is not None and (not isinstance(processes, int) or isinstance(processes, bool)
-                                  or processes < 1):
-        raise ConfigError(f"'cron processes' must be None or a whole number >= 1, not {processes!r}")
-    return merged
-
 
 class Simulator:
     """Runs docassemble interviews with background code, headless or in Jupyter."""
 
     def __init__(self, store: str | None = None, workers: int = 4, backend: Any = "loky",
                  start: Any = None, config: dict | None = None, timescale: float = 1.0):
-        if not isinstance(timescale, (int, float)) or timescale <= 0:
+        if isinstance(timescale, bool) or not isinstance(timescale, (int, float)) \
+                or not math.isfinite(timescale) or timescale <= 0:
             raise ConfigError(f"timescale must be a positive number, not {timescale!r}")
-        self.config = _check_config(config or {})
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ConfigError(f"workers must be a whole number >= 1, not {workers!r}")
+        self.config = check_config(config)
+        if start is not None:        # checked before the store is touched
+            try:
+                Clock(start=start, timezone=self.config["timezone"])
+            except (ValueError, TypeError) as err:
+                raise ConfigError(f"start: {err}") from err
         self.timescale = float(timescale)
-        self.clock = Clock(start=start, timezone=self.config["timezone"], timescale=self.timescale)
         self.store = Store(store)
+        if start is None:       # a reopened store: the calendar goes on from where it stood
+            start = resumed_calendar(self.store)
+        try:
+            self.clock = Clock(start=start, timezone=self.config["timezone"], timescale=self.timescale)
+        except BaseException:
+            self.store.close()
+            raise
         self.users = Users(self.store)
         self.recorder = Recorder(now=self.clock.now, wall=self.clock.wall,
                                  enabled=bool(self.config["record timeline"]),
                                  tz=self.config["timezone"])
-        self.recorder.attach(self.store.path)
-        self.recorder.keep = bool(self.config["timeline in memory"])
-        last = self.store.connection().execute(      # the latest rows hold the largest wall
-            "SELECT max(wall) FROM (SELECT wall FROM events ORDER BY id DESC LIMIT 1000)").fetchone()[0]
+        try:
+            self.recorder.attach(self.store.path)
+            self.recorder.keep = bool(self.config["timeline in memory"])
+            last = self.store.connection().execute(      # the latest rows hold the largest wall
+                "SELECT max(wall) FROM (SELECT wall FROM events ORDER BY id DESC LIMIT 1000)"
+            ).fetchone()[0]
+        except (sqlite3.Error, ValueError) as err:     # the timeline's tables: damaged
+            self.recorder.close()
+            self.store.close()
+            raise store_error(err, self.store.path, "reading the timeline") from err
+        except BaseException:
+            self.recorder.close()
+            self.store.close()
+            raise
         if last is not None:          # a reopened store: wall time goes on from its history
             self.clock.resume_wall(last)
         self.locks = SessionLocks(lambda: self.clock.scaled(self.config["concurrency lock timeout"]),
@@ -114,6 +89,7 @@ class Simulator:
         self.workers = workers
         self.shard_timeline: Any = None    # a sharded cohort's timeline parts (analysis.parts)
         self.closed = False
+        self.tasks.recover()      # tasks left queued or running by a simulator that stopped
 
     # --- context manager ----------------------------------------------------------------------
 
@@ -132,7 +108,12 @@ class Simulator:
         if mail is not None:
             mail.close()
         self.recorder.close()
+        try:
+            self.store.meta_set("calendar", self.clock.now().timestamp())
+        except BgkernelError:        # a read-only or full store: the calendar is not kept
+            pass
         self.store.close()
+        self.tasks.owner.release()
 
     def __repr__(self) -> str:
         return f"<Simulator {len(self._sessions)} session(s), store {self.store.path}, now {self.now():%Y-%m-%d %H:%M}>"
@@ -266,7 +247,10 @@ class Simulator:
                     "tracker": 0, "tasks": {}}
         self.store.reset(session.id, dump_answers({"_internal": internal}), self.clock.now().timestamp())
 
-    def save_answers(self, session_id: str, ns: dict, new_step: bool, user: UserInfo | None) -> int:
+    def save_answers(self, session_id: str, ns: dict, new_step: bool, user: UserInfo | None,
+                     launched: list[dict] | None = None) -> int:
+        """Save a namespace as the session's newest step, with the rows of the tasks the step
+        ``launched``, in one store transaction."""
         internal = ns.setdefault("_internal", {})
         now = self.clock.now()
         access = internal.setdefault("accesstime", {})
@@ -274,9 +258,14 @@ class Simulator:
         access[key] = now.astimezone(_dt.timezone.utc).replace(tzinfo=None)
         if user is not None and user.logged_in:
             internal.setdefault("access_roles", {})[key] = list(user.roles)
-        return self.store.save(session_id, dump_answers(ns), now.timestamp(), new_step,
-                               multi_user=bool(ns.get("multi_user")),
-                               allow_cron=bool(ns.get("allow_cron")))
+        data = dump_answers(ns)
+        with self.store.write():
+            step = self.store.save(session_id, data, now.timestamp(), new_step,
+                                   multi_user=bool(ns.get("multi_user")),
+                                   allow_cron=bool(ns.get("allow_cron")))
+            if launched:
+                self.tasks.persist(session_id, launched)
+        return step
 
     # --- time -----------------------------------------------------------------------------------
 
@@ -331,6 +320,16 @@ class Simulator:
         if self.shard_timeline is None:
             return frame
         return merge_shards(frame, self.shard_timeline.frame())
+
+
+def resumed_calendar(store: Store) -> Any:
+    """Where a reopened store's calendar stood (None for a new store): the later of the
+    recorded position and real now.  An interrupted scheduled run recorded its instant
+    before it began, so ``advance`` finishes it from there (``bgkernel.cron.runs``)."""
+    recorded = store.meta_get("calendar")
+    if recorded is None:
+        return None
+    return max(float(recorded), _dt.datetime.now(_dt.timezone.utc).timestamp())
 
 
 def make_user(user: Any) -> UserInfo:

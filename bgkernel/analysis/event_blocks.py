@@ -8,7 +8,7 @@ import struct
 from array import array
 from typing import Any
 
-__all__ = ["COLUMNS", "to_arrays", "encode_block", "decode_block"]
+__all__ = ["COLUMNS", "to_arrays", "encode_block", "decode_block", "detail_text", "utf8"]
 
 COLUMNS: tuple[str, ...] = ("session", "at", "wall", "kind", "name", "detail", "duration", "task")
 _MAGIC = b"BGKCHUNK1\n"
@@ -99,3 +99,26 @@ def decode_block(data: bytes) -> tuple[tuple[Any, ...], list[str]]:
     if not all(type(k) is str for k in kinds):
         raise TypeError("kind names in a timeline chunk must be strings")
     return tuple(out[c] for c in COLUMNS), kinds
+
+
+_JSON = json.JSONEncoder(default=str, ensure_ascii=False)
+
+
+def detail_text(detail: Any) -> str:
+    """A non-string detail as JSON text (None as "")."""
+    if detail is None:
+        return ""
+    try:
+        return _JSON.encode(detail)
+    except (TypeError, ValueError):  # e.g. a circular structure
+        return repr(detail)
+
+
+def utf8(text: str) -> str:
+    """``text``, with what UTF-8 cannot carry (lone surrogates, from an absurd answer)
+    written as escapes, so the row can be stored."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text

@@ -2,12 +2,11 @@
 caller)."""
 from __future__ import annotations
 
-import json
 from datetime import timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-__all__ = ["ordered", "merge_shards", "as_zone", "detail_text"]
+__all__ = ["ordered", "merge_shards", "as_zone"]
 
 
 def as_zone(tz: str | tzinfo | None) -> tzinfo | None:
@@ -16,19 +15,6 @@ def as_zone(tz: str | tzinfo | None) -> tzinfo | None:
     if isinstance(tz, str):
         return timezone.utc if tz.upper() == "UTC" else ZoneInfo(tz)
     raise TypeError(f"tz must be a zone name or a tzinfo, not {tz!r}")
-
-
-_JSON = json.JSONEncoder(default=str, ensure_ascii=False)
-
-
-def detail_text(detail: Any) -> str:
-    """A non-string detail as JSON text (None as "")."""
-    if detail is None:
-        return ""
-    try:
-        return _JSON.encode(detail)
-    except (TypeError, ValueError):  # e.g. a circular structure
-        return repr(detail)
 
 
 def ordered(frame: Any) -> Any:

@@ -31,8 +31,9 @@ from array import array
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-from .event_blocks import COLUMNS, decode_block, encode_block, to_arrays
-from .frames import as_zone, detail_text as _detail_text, ordered
+from .event_blocks import (COLUMNS, decode_block, detail_text as _detail_text, encode_block,
+                           to_arrays, utf8 as _utf8)
+from .frames import as_zone, ordered
 
 if TYPE_CHECKING:
     import pandas
@@ -128,6 +129,7 @@ class Recorder:
         self._conn: sqlite3.Connection | None = None
         self._path: str | None = None
         self._flushed = 0                    # rows [0, _flushed) are in the store
+        self._flusher: threading.Event | None = None   # set to stop the flushing thread
         self._history_upto: int | None = None  # store ids <= this are not loaded yet
         self._history_count = 0
         self._written: list[list[int]] = []  # [first id, last id, first row] of our chunks
@@ -171,6 +173,8 @@ class Recorder:
             name = str(name)
         if task is not None and type(task) is not str:
             task = str(task)
+        if not (session.isascii() and name.isascii() and detail.isascii()):  # O(1) each
+            session, name, detail = _utf8(session), _utf8(name), _utf8(detail)
         with self._lock:
             code = self._kind_code.get(kind)
             if code is None:
@@ -190,6 +194,19 @@ class Recorder:
     #: Pending rows that make :meth:`record` write them to the store, so a first read of a
     #: long history finds little left to write.
     FLUSH_EVERY = 20000
+    #: How often a thread of the attached recorder writes new rows: a process that dies (a
+    #: kernel killed) loses at most about this many seconds of its timeline.
+    FLUSH_SECONDS = 1.0
+
+    def _flush_now_and_then(self, stop: threading.Event) -> None:
+        while not stop.wait(self.FLUSH_SECONDS):
+            if self._conn is None:
+                return
+            if self._flushed < self._sealed or self._session:
+                try:
+                    self._flush_soon()
+                except Exception:  # noqa: BLE001,S112 -- the next read or close says what failed
+                    continue
 
     def _flush_soon(self) -> None:
         """Flush now unless another thread is sealing or flushing (it will catch up)."""
@@ -284,6 +301,9 @@ class Recorder:
                 conn.close()
                 raise
             self._conn, self._path = conn, os.fspath(path)
+            self._flusher = threading.Event()
+            threading.Thread(target=self._flush_now_and_then, args=(self._flusher,), daemon=True,
+                             name="bgkernel-timeline-flush").start()
             self._written = []
             with self._lock:
                 self._history_upto, self._history_count = (upto, count) if count else (None, 0)
@@ -427,6 +447,9 @@ class Recorder:
 
     def close(self) -> None:
         """Flush and detach from the store.  Recording in memory still works."""
+        if self._flusher is not None:
+            self._flusher.set()
+            self._flusher = None
         with self._seal_lock:
             self._flush()
             if self._conn is not None:

@@ -20,9 +20,11 @@ from ..calendar.clock import real_now
 from ..errors import ConfigError, InterviewError, TaskError
 from ..library.context import RunContext, UserInfo
 from ..runtime.diagnostics import diagnose
+from ..runtime.owners import Ownership
 from ..runtime.store import load_answers
 from .backends import backend_names
 from .pool import Pool
+from .recovery import recover
 from .task import MANAGERS, BackgroundResult, BackgroundTask
 from .worker import run_job
 
@@ -49,6 +51,7 @@ class _Record:
         self.started_recorded = False
         self.start_delay = 0.0
         self.user: Any = None
+        self.stored: str | None = None     # the state written to the store's row
 
 
 class TaskManager:
@@ -69,6 +72,9 @@ class TaskManager:
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
         self._open = 0
+        self.owner = Ownership(sim.store.path)
+        self._previous = MANAGERS.get(sim.store.path)   # another simulator on this store
+        self.closed = False
         MANAGERS[sim.store.path] = self
 
     @property
@@ -92,6 +98,15 @@ class TaskManager:
             self.submit(session, spec)
         ctx.launched.clear()
 
+    def persist(self, session_id: str, launched: list[dict]) -> None:
+        """Write the rows of the tasks a step queued, in the step's transaction: a task
+        saved in the answers is then always known to the store, even if the process
+        stops before it reaches the pool."""
+        now = self.sim.clock.now().timestamp()
+        for spec in launched:
+            self.sim.store.save_task(spec["id"], session_id, spec["action"], spec["notification"],
+                                     "PENDING", now, self.owner.token, self.owner.pid, _spec_blob(spec))
+
     def submit(self, session: "Session", spec: dict) -> None:
         sim = self.sim
         record = _Record(spec["id"], session.id, spec["action"], spec["notification"])
@@ -103,13 +118,14 @@ class TaskManager:
                "source": interview.source, "path": interview.path, "name": interview.name,
                "action": spec["action"], "arguments": spec["arguments"],
                "user": _user_dict(spec["user"]), "config": dict(sim.config),
-               "files_dir": sim.store.files_dir}
+               "files_dir": sim.store.files_dir, "task": record.id}
         with self._lock:
             self._records[record.id] = record
             self._by_session[session.id].append(record.id)
             self._open += 1
         sim.store.save_task(record.id, session.id, record.action, record.notification, "PENDING",
-                            sim.clock.now().timestamp())
+                            sim.clock.now().timestamp(), self.owner.token, self.owner.pid,
+                            _spec_blob(spec))
         sim.record(session.id, "task_queued", record.action, _args(spec["arguments"]), task=record.id)
         calendar = None if sim.clock.is_real() else sim.clock.now().isoformat()
         try:
@@ -123,6 +139,10 @@ class TaskManager:
                                                     error_message=str(err), error_trace=""),
                            "FAILURE", extra=None)
 
+    def recover(self) -> list[str]:
+        """Take over the tasks of simulators that stopped (:mod:`.recovery`)."""
+        return recover(self)
+
     # --- results ----------------------------------------------------------------------------
 
     def _started(self, record: _Record, started: float, pid: int | None) -> None:
@@ -133,6 +153,10 @@ class TaskManager:
             return
         record.started_recorded = True
         sim = self.sim
+        try:
+            sim.store.task_started(record.id, started, pid)
+        except Exception:  # noqa: BLE001,S110 -- the store was closed under us
+            pass
         ago = real_now().timestamp() - (started + record.start_delay)
         started_wall = sim.clock.wall() - ago
         sim.recorder.record(record.session_id, "task_started", record.action, f"pid {pid}",
@@ -159,7 +183,7 @@ class TaskManager:
                                       error_trace=outcome.error_trace, variables=[], output=record.output)
             sim.record(record.session_id, "task_failed", record.action,
                        f"{outcome.error_type}: {outcome.error_message}", run_time, task=record.id)
-            self._finalize(record, result, "FAILURE", extra=None)
+            self.fail(record, result)
             return
         data = outcome.value
         try:
@@ -237,14 +261,44 @@ class TaskManager:
                 sim.record(session.id, "response_action", action, f"failed: {err}",
                            sim.clock.wall() - t0, task=record.id)
                 return None, error
-            if ctx.save_status != "ignore":
-                sim.save_answers(session.id, ns, new_step=False, user=ctx.user)
+            value = result.payload if result.kind == "backgroundresponse" \
+                else {"action": action, "arguments": arguments}
+            with sim.store.write():     # the answers and the task's end: one step
+                if ctx.save_status != "ignore":
+                    sim.save_answers(session.id, ns, new_step=False, user=ctx.user,
+                                     launched=ctx.launched)
+                self._store_finish(record, BackgroundResult(value=value, output=record.output),
+                                   "SUCCESS")
         sim.tasks.dispatch(session, ctx)
         sim.record(session.id, "response_action", action, _args(arguments), sim.clock.wall() - t0,
                    task=record.id)
-        if result.kind == "backgroundresponse":
-            return result.payload, None
-        return {"action": action, "arguments": arguments}, None
+        return value, None
+
+    def fail(self, record: _Record, result: BackgroundResult) -> None:
+        """A task that ended without an outcome of its own (its worker died, its simulator
+        stopped): the error action its code registered runs, if it registered one."""
+        on_error = None
+        try:
+            row = self.sim.store.task_row(record.id)
+            if row and row.get("on_error"):
+                on_error = pickle.loads(row["on_error"])  # noqa: S301 -- our own store
+        except Exception:  # noqa: BLE001 -- a closed store, an unreadable blob: no error action
+            on_error = None
+        session = self._session(record.session_id) if on_error else None
+        if on_error and session is not None:
+            self._error_action(record, session, on_error, result)
+        else:
+            self._finalize(record, result, "FAILURE", extra=None)
+
+    def adopt(self, task_id: str, session_id: str, action: str, notification: Any) -> _Record:
+        """A record for a task of the store that this manager takes over (recovery)."""
+        record = _Record(task_id, session_id, action, notification)
+        record.queued_wall = self.sim.clock.wall()
+        with self._lock:
+            self._records[task_id] = record
+            self._by_session[session_id].append(task_id)
+            self._open += 1
+        return record
 
     def _error_action(self, record: _Record, session: "Session", on_error: dict,
                       failure: BackgroundResult) -> None:
@@ -271,27 +325,37 @@ class TaskManager:
                 failure.error_type = getattr(err, "error_type", None) or type(err).__name__
                 failure.error_message = getattr(err, "error_message", None) or str(err)
                 failure.error_trace = None
-            if ctx.save_status != "ignore":
-                sim.save_answers(session.id, ns, new_step=False, user=ctx.user)
+            failure.value = value
+            with sim.store.write():     # the answers and the task's end: one step
+                if ctx.save_status != "ignore":
+                    sim.save_answers(session.id, ns, new_step=False, user=ctx.user,
+                                     launched=ctx.launched)
+                self._store_finish(record, failure, "FAILURE")
         sim.tasks.dispatch(session, ctx)
         sim.record(session.id, "error_action", action, f"{failure.error_type}: {failure.error_message}",
                    sim.clock.wall() - t0, task=record.id)
         failure.value = value
         self._finalize(record, failure, "FAILURE", extra=record.notification)
 
-    def _finalize(self, record: _Record, result: BackgroundResult, state: str, extra: Any) -> None:
-        record.result = result
-        record.state = state
+    def _store_finish(self, record: _Record, result: BackgroundResult, state: str) -> None:
+        """The task's end in the store (inside a step's transaction when there is one)."""
         try:
             blob = pickle.dumps(result)
         except Exception:  # noqa: BLE001 -- keep the text of what cannot be pickled
             blob = pickle.dumps(BackgroundResult(value=repr(result.value), error_type=result.error_type,
                                                  error_message=result.error_message,
                                                  error_trace=result.error_trace, output=result.output))
-        try:
-            self.sim.store.finish_task(record.id, state, blob, None, time.time(), record.output)
-        except Exception:  # noqa: BLE001 -- the store was closed under us; the record stays
-            pass
+        self.sim.store.finish_task(record.id, state, blob, None, time.time(), record.output)
+        record.stored = state
+
+    def _finalize(self, record: _Record, result: BackgroundResult, state: str, extra: Any) -> None:
+        record.result = result
+        record.state = state
+        if record.stored != state:
+            try:
+                self._store_finish(record, result, state)
+            except Exception:  # noqa: BLE001 -- the store was closed under us; the record stays
+                pass
         if extra is not None and state != "REVOKED":
             with self._lock:
                 self._notes[record.session_id].append(
@@ -344,9 +408,17 @@ class TaskManager:
         return bool(stopped)
 
     def for_session(self, session_id: str) -> list[BackgroundTask]:
+        """The session's tasks: those of the store (a reopened one's too), then any not yet
+        written there."""
         with self._lock:
-            ids = list(self._by_session.get(session_id, ()))
-        return [BackgroundTask(i, session_id, self.sim.store.path, self._records[i].action) for i in ids]
+            live = [(i, self._records[i].action) for i in self._by_session.get(session_id, ())]
+        try:
+            stored = self.sim.store.session_tasks(session_id)
+        except Exception:  # noqa: BLE001 -- a closed store: what this manager knows
+            stored = []
+        seen = {i for i, _ in stored}
+        return [BackgroundTask(i, session_id, self.sim.store.path, action)
+                for i, action in stored + [(i, a) for i, a in live if i not in seen]]
 
     def pop_notifications(self, session_id: str) -> list[dict]:
         with self._lock:
@@ -377,9 +449,24 @@ class TaskManager:
     def shutdown(self) -> None:
         """Stop the pool: tasks still queued or running are revoked (a closed simulator
         has no server left to deliver their results to)."""
-        MANAGERS.pop(self.sim.store.path, None)
+        self.closed = True
+        if MANAGERS.get(self.sim.store.path) is self:
+            previous = self._previous
+            if previous is not None and not previous.closed:
+                MANAGERS[self.sim.store.path] = previous
+            else:
+                MANAGERS.pop(self.sim.store.path, None)
         if self._pool is not None:
             self._pool.shutdown(wait=False, terminate=True)
+
+
+def _spec_blob(spec: dict) -> bytes | None:
+    """What running the task again needs (``task recovery: rerun``); None if unpicklable."""
+    try:
+        return pickle.dumps({k: spec[k] for k in ("id", "action", "notification", "arguments", "user")},
+                            protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 -- arguments only a thread pool could carry
+        return None
 
 
 def _user_dict(user: Any) -> dict:

@@ -62,7 +62,13 @@ class BackgroundTask:
         manager = self._manager()
         if manager is not None:
             return manager.state(self.id)
-        row = Store(self.store_path).task_row(self.id) if self.store_path else None
+        row = None
+        if self.store_path:
+            store = Store(self.store_path)
+            try:
+                row = store.task_row(self.id)
+            finally:
+                store.close()
         return row["state"] if row else "PENDING"
 
     def ready(self) -> bool:

@@ -8,6 +8,7 @@ carry it.  Its own changes to variables are discarded (SEMANTICS §1.3 step 9).
 from __future__ import annotations
 
 import ast
+import pickle
 import sqlite3
 import threading
 import uuid
@@ -110,6 +111,25 @@ class WorkerServices:
     def get_emails(self, ctx: RunContext, key: Any, index: Any) -> list:
         return emails_from_store(ctx, key, index)
 
+    def error_action(self, ctx: RunContext, on_error: dict) -> None:
+        """Write the error action to the task's row: if this process dies before it returns,
+        the simulator still runs it (``TaskManager.fail``)."""
+        path, task = ctx.extra.get("store_path"), ctx.extra.get("task_id")
+        if not path or not task:
+            return
+        try:
+            blob = pickle.dumps(on_error, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 -- unpicklable arguments: kept in memory only
+            return
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        try:
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("UPDATE tasks SET on_error = ? WHERE id = ?", (blob, task))
+        except sqlite3.Error:
+            pass                  # the store is unwritable: the error action stays in memory
+        finally:
+            conn.close()
+
     def sessions(self, ctx: RunContext, op: str, **kwargs: Any) -> Any:
         raise DAError(f"{_OTHER_SESSIONS.get(op, op)} is not available in a background task here: "
                       "call it from a response action (background_response_action)")
@@ -152,6 +172,7 @@ def run_job(job: dict) -> dict:
                      files_dir=job.get("files_dir"))
     ctx.extra["action_name"] = job["action"]
     ctx.extra["store_path"] = job["store_path"]
+    ctx.extra["task_id"] = job.get("task")
     print(f"background_action: yaml_filename is {interview.name} and session code is "
           f"{job['session']} and action is {{'action': {job['action']!r}, 'arguments': {job['arguments']!r}}}")
     out: dict[str, Any] = {"launched": services.launched, "emails": services.emails,

@@ -157,9 +157,17 @@ class Chunks:
         sim = run.sim
         seqs = range(len(job["sessions"])) if seqs is None else seqs
         by_seq = {seq: (report, save) for seq, _, report, save in got}
-        gone = sim.store.overwrite_latest(
-            [(job["sessions"][seq], *save) for seq, (report, save) in by_seq.items()
-             if save is not None])
+        follow: dict[int, dict] = {}   # the `_background` tasks after each session's run
+        with sim.store.write():    # the chunk's saves, marks and follow-up tasks: one transaction
+            gone = sim.store.overwrite_latest(
+                [(job["sessions"][seq], *save) for seq, (report, save) in by_seq.items()
+                 if save is not None])
+            for seq, (report, _) in sorted(by_seq.items()):
+                if report is not None and report["status"] == "ran":
+                    session_id = job["sessions"][seq]
+                    if report["outcome"] != "deleted" and session_id not in gone:
+                        follow[seq] = {t: run.spec(t) for t in self.wanted[1:]}
+                    run.done(session_id, list(follow.get(seq, {}).values()))
         missing = len(seqs) - len(by_seq)
         if missing:
             sim.record("", "cron", job["cron_type"],
@@ -175,9 +183,10 @@ class Chunks:
             if session_id in gone:      # deleted meanwhile: Store.save's SessionError
                 report = dict(report, outcome="error",
                               error=f"SessionError: the session {session_id!r} was deleted")
-            self.session(session_id, report, tokens[session_id], results)
+            self.session(session_id, report, tokens[session_id], results, follow.get(seq, {}))
 
-    def session(self, session_id: str, report: dict, token: int, results: list[dict]) -> None:
+    def session(self, session_id: str, report: dict, token: int, results: list[dict],
+                follow: dict | None = None) -> None:
         """Apply one worker report as ``_Run.session`` would have done the work."""
         run = self.run_
         sim = run.sim
@@ -212,7 +221,8 @@ class Chunks:
             return
         for other in self.wanted[1:]:
             session = session or self._session(session_id)
-            if session is None or not run.background(session, other, results):
+            if session is None or not run.background(session, other, results,
+                                                      (follow or {}).get(other)):
                 return
 
     def _session(self, session_id: str) -> "Session | None":

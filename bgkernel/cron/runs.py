@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..background.pool_worker import thread_capture
 from ..calendar.clock import forward, real_monotonic
-from ..calendar.schedule import Schedule
+from ..calendar.schedule import CRON_TYPES, Schedule
 from ..engine.evaluation import Evaluation
 from ..engine.outcome import Result
 from ..errors import BgkernelError, InterviewError, SessionError
@@ -71,8 +71,14 @@ def run_cron(sim: "Host", cron_type: str = "cron_daily") -> list[dict]:
     return _run_cron(sim, cron_type)[0]
 
 
-def _run_cron(sim: "Host", cron_type: str) -> tuple[list[dict], set[str]]:
-    """``run_cron``, plus the sessions for which it started background work."""
+def _run_cron(sim: "Host", cron_type: str, at: float | None = None,
+              skip: frozenset[str] | set[str] = frozenset()) -> tuple[list[dict], set[str]]:
+    """``run_cron``, plus the sessions for which it started background work.
+
+    ``at``: the calendar instant of a scheduled run of ``advance``.  The store then keeps
+    the run as in progress, and each session's part of it as done in that session's
+    transaction, so a run interrupted by a crash goes on (``skip``: the sessions already
+    done) without running any session twice."""
     if not isinstance(cron_type, str) or not cron_type.strip():
         raise ValueError(f"a cron type is a non-empty name such as 'cron_daily', not {cron_type!r}")
     types = [cron_type] if cron_type.endswith("_background") else [cron_type, cron_type + "_background"]
@@ -80,10 +86,13 @@ def _run_cron(sim: "Host", cron_type: str) -> tuple[list[dict], set[str]]:
     with sim.clock.frozen():
         if cron_type == "cron_daily":
             results.extend(delete_inactive(sim))
-        plan = _eligible(sim, types)
+        plan = _eligible(sim, types, skip)
         if not plan:
             return results, set()
         run = _Run(sim, cron_user())
+        if at is not None:
+            sim.store.begin_cron_run(at, cron_type)
+            run.mark = (at, cron_type)
         with thread_capture(_LOG_LEVEL) as printed:
             run.printed = printed
             for interview, sessions in plan:
@@ -93,10 +102,13 @@ def _run_cron(sim: "Host", cron_type: str) -> tuple[list[dict], set[str]]:
                     continue
                 for session_id in sessions:
                     run.session(interview, session_id, wanted, results)
+        if at is not None:
+            sim.store.end_cron_run(at, cron_type)
     return results, run.launched
 
 
-def _eligible(sim: "Host", types: list[str]) -> list[tuple["Interview", list[str]]]:
+def _eligible(sim: "Host", types: list[str],
+              skip: frozenset[str] | set[str] = frozenset()) -> list[tuple["Interview", list[str]]]:
     """Interviews defining one of ``types``, each with its multi-user, allow-cron sessions.
 
     Interviews come from the store's (small) interview table, so a type that no
@@ -114,7 +126,7 @@ def _eligible(sim: "Host", types: list[str]) -> list[tuple["Interview", list[str
             continue
         sessions = [row[0] for row in conn.execute(
             "SELECT id FROM sessions WHERE interview = ? AND multi_user = 1 AND allow_cron = 1 "
-            "ORDER BY created, id", (digest,))]
+            "ORDER BY created, id", (digest,)) if row[0] not in skip]
         if sessions:
             plan.append((interview, sessions))
     return plan
@@ -133,6 +145,7 @@ class _Run:
         self.library = library.names()
         self.printed: Any = None
         self.launched: set[str] = set()             # sessions given background work
+        self.mark: tuple[float, str] | None = None   # (instant, type) of a run of ``advance``
         clock = sim.clock
         self.wall = clock.wall
         self.epoch0 = clock.now().timestamp()    # calendar = epoch0 + (wall - wall0)
@@ -149,27 +162,39 @@ class _Run:
             session = sim.session(session_id)
         except SessionError:
             return                                      # deleted since the list was read
+        # The `_background` tasks that follow a foreground run are made now, and written to
+        # the store in the foreground's transaction: a crash after it loses none of them.
+        follow = {t: self.spec(t) for t in wanted[1:]} if wanted and \
+            not wanted[0].endswith("_background") else {}
         for cron_type in wanted:
             if cron_type.endswith("_background"):
-                if not self.background(session, cron_type, results):
+                if not self.background(session, cron_type, results, follow.get(cron_type)):
                     return
                 continue
-            found = self.foreground(session, cron_type)
+            found = self.foreground(session, cron_type, list(follow.values()))
             if found is None:
                 return                                  # not eligible (any more)
             results.append(found)
             if found["outcome"] == "deleted":
                 return
 
-    def background(self, session: "Session", cron_type: str, results: list[dict]) -> bool:
-        """``TYPE_background`` as a background action; False if the session is gone."""
+    def spec(self, cron_type: str) -> dict[str, Any]:
+        """A ``TYPE_background`` task to start, run by the cron user."""
+        return {"id": uuid.uuid4().hex, "action": cron_type, "notification": None,
+                "arguments": {}, "user": self.user}
+
+    def background(self, session: "Session", cron_type: str, results: list[dict],
+                   spec: dict[str, Any] | None = None) -> bool:
+        """``TYPE_background`` as a background action; False if the session is gone.
+        ``spec``: the task, already in the store (written with the foreground's save)."""
         sim = self.sim
         session_id = session.id
         if not sim.store.exists(session_id):
             return False
-        task_id = uuid.uuid4().hex
-        spec: dict[str, Any] = {"id": task_id, "action": cron_type, "notification": None,
-                                "arguments": {}, "user": self.user}
+        if spec is None:
+            spec = self.spec(cron_type)
+            self.done(session_id, [spec])   # done, and the task known to the store: one step
+        task_id = spec["id"]
         sim.tasks.submit(session, spec)
         self.launched.add(session_id)
         wall = self.wall()
@@ -178,8 +203,10 @@ class _Run:
         results.append(run_result(session_id, cron_type, "dispatched"))
         return True
 
-    def foreground(self, session: "Session", cron_type: str) -> dict | None:
-        """The type as an action, under the session lock; saved in one transaction."""
+    def foreground(self, session: "Session", cron_type: str,
+                   follow: list[dict] | tuple = ()) -> dict | None:
+        """The type as an action, under the session lock; saved in one transaction with
+        the session's mark and the ``follow``-up tasks."""
         sim = self.sim
         t0 = self.wall()
         mark = self.printed.tell()
@@ -199,13 +226,17 @@ class _Run:
             try:
                 ctx = session._context(ns, action=cron_type, interface="cron", user=self.user)
                 result = self.evaluate(session, ns, ctx)
-                outcome, text = self.settle(session, ns, ctx, result)
+                with sim.store.write():     # the session's save and its mark: one step
+                    outcome, text = self.settle(session, ns, ctx, result)
+                    self.done(session.id, follow if outcome != "deleted" else ())
                 if outcome == "saved" and before is not None and answers_digest(ns) == before:
                     unchanged_save(sim, session.id, cron_type)
             except InterviewError as err:
                 outcome, error = "error", describe(err)
             except Exception as err:  # noqa: BLE001 -- one session's failure never stops the run
                 outcome, error = "error", f"{type(err).__name__}: {err}"
+            if error is not None:
+                self.done(session.id, follow)
         finally:
             sim.locks.release(session.id, token)
         printed = self.printed.getvalue()[mark:] if self.printed.tell() != mark else ""
@@ -220,6 +251,16 @@ class _Run:
             sim.tasks.dispatch(session, ctx)
             self.launched.add(session.id)
         return run_result(session.id, cron_type, outcome, output, error)
+
+    def done(self, session_id: str, follow: list[dict] | tuple = ()) -> None:
+        """This session's part of the run is done, and the tasks that ``follow`` it are
+        queued, in one transaction (or in the step's, when one is open)."""
+        sim = self.sim
+        with sim.store.write():
+            if self.mark is not None:
+                sim.store.cron_done(self.mark[0], self.mark[1], session_id)
+            if follow:
+                sim.tasks.persist(session_id, list(follow))
 
     @staticmethod
     def evaluate(session: "Session", ns: dict, ctx: Any) -> "Result":
@@ -254,7 +295,7 @@ class _Run:
             text = response_text(signal, ns)
         if ignore:
             return "unsaved", text
-        sim.save_answers(session.id, ns, new_step=False, user=self.user)
+        sim.save_answers(session.id, ns, new_step=False, user=self.user, launched=ctx.launched)
         return "saved", text
 
 
@@ -336,7 +377,10 @@ def advance(sim: "Host", days: float = 0, hours: float = 0, minutes: float = 0,
     clock = sim.clock
     start = clock.now()
     end = start + delta
-    due = schedule_for(sim.config).due(start, end)
+    schedule = schedule_for(sim.config)
+    resumed = _interrupted(sim, schedule, start)
+    due = [run for run, _ in resumed] + schedule.due(start, end)
+    skip = dict(resumed)
     report = _progress(progress)
     runs: list[dict] = []
     with clock.frozen():
@@ -344,7 +388,8 @@ def advance(sim: "Host", days: float = 0, hours: float = 0, minutes: float = 0,
             for done, (instant, cron_type) in enumerate(due, 1):
                 if instant > clock.now():
                     clock.advance_to(instant)
-                results, launched = _run_cron(sim, cron_type)
+                results, launched = _run_cron(sim, cron_type, at=instant.timestamp(),
+                                              skip=skip.get((instant, cron_type), frozenset()))
                 runs.append({"at": instant, "type": cron_type, "results": results})
                 if wait:
                     for session_id in sorted(launched):
@@ -353,11 +398,33 @@ def advance(sim: "Host", days: float = 0, hours: float = 0, minutes: float = 0,
                     report(done, len(due), instant, cron_type)
             if end > clock.now():
                 clock.advance_to(end)
+            sim.store.meta_set("calendar", clock.now().timestamp())
         except KeyboardInterrupt:
             sim.record("", "cron", "interrupted",
                        f"advance interrupted after {len(runs)} of {len(due)} scheduled runs")
             raise
     return runs
+
+
+def _interrupted(sim: "Host", schedule: Schedule, start: _dt.datetime) -> list[tuple[tuple, set]]:
+    """The scheduled run a crash (or an interrupt) stopped, and the runs after it up to
+    ``start``: ``((instant, type), sessions already done)`` each, to run before the jump.
+
+    A run that began is kept in the store until its last session is done; each session's
+    part is marked done in the transaction that saves it.  So the stopped run goes on with
+    the sessions it had not reached, and no session runs it twice."""
+    pending = sim.store.meta_get("cron_run")
+    if not pending:
+        return []
+    instant = _dt.datetime.fromtimestamp(float(pending["at"]), _dt.timezone.utc).astimezone(
+        sim.clock.tz)
+    cron_type = str(pending["type"])
+    order = {name: rank for rank, name in enumerate(CRON_TYPES)}
+    first = (instant, order.get(cron_type, -1))
+    later = [(run, set()) for run in schedule.due(instant - _dt.timedelta(microseconds=1), start)
+             if (run[0], order.get(run[1], -1)) > first]
+    return [((instant, cron_type), sim.store.cron_done_sessions(float(pending["at"]), cron_type))] \
+        + later
 
 
 def _progress(progress: Any) -> Callable[[int, int, _dt.datetime, str], Any] | None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import ast
 import difflib
+import os
 from typing import Any
 
 from ..errors import BlockError, InterviewWarning
 from .assignments import assigned_names, canonical
 from .blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, ObjectsBlock, ObjectSpec,
                      SettingsBlock, TemplateBlock)
+from .packages import package_file, split_reference
 from .questions import read_attachments, read_question
 from .reading import (COMMANDS, DIRECTIVES, KNOWN_KEYS, SETTINGS, Reading, as_list, names_of,
                       with_defines)
@@ -165,9 +167,44 @@ def _template(ctx: Reading, data: dict, common: dict) -> TemplateBlock:
     target = data.get("target")
     if target is not None and not isinstance(target, str):
         raise ctx.error("'target' must be plain text", "target")
+    content = data.get("content", "")
+    if "content file" in data and not isinstance(data["content file"], dict):
+        content = _content_files(ctx, data["content file"])
     return TemplateBlock(**with_defines(common, ctx, data, [var]), variable=var,
                          subject=ctx.text(data.get("subject"), "subject"),
-                         content=ctx.text(data.get("content", ""), "content"), target=target)
+                         content=ctx.text(content, "content file" if "content file" in data
+                                          else "content"), target=target)
+
+
+def _content_files(ctx: Reading, value: Any) -> str:
+    """The text of a template's ``content file`` (one name or a list): a file of an
+    installed package (``docassemble.X:file.md``, looked for in its ``data/templates``),
+    next to the interview, or in the ``data/templates`` folder beside the interview's
+    folder.  One that cannot be read is an error at the block, as in docassemble."""
+    names = value if isinstance(value, list) else [value]
+    base = os.path.dirname(os.path.abspath(ctx.file)) if ctx.file and os.path.isfile(ctx.file) \
+        else None
+    text = ""
+    for name in names:
+        if not isinstance(name, str):
+            raise ctx.error("a 'content file' is a file name or a list of file names", "content file")
+        found = package_file(name, "templates")
+        candidates = [found] if found else []
+        if base and split_reference(name)[0] is None:
+            candidates += [os.path.join(base, name),
+                           os.path.join(os.path.dirname(base), "templates", name)]
+        path = next((c for c in candidates if os.path.isfile(c)), None)
+        if path is None:
+            raise ctx.error(f"cannot read the content file {name!r}: no such file "
+                            + ("next to the interview" if base else
+                               "(an interview given as text has no folder to look in)"),
+                            "content file")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text += handle.read()
+        except (OSError, UnicodeDecodeError) as err:
+            raise ctx.error(f"cannot read the content file {name!r}: {err}", "content file") from err
+    return text
 
 
 def _table(ctx: Reading, data: dict, common: dict) -> DataBlock:

@@ -71,6 +71,10 @@ def background_response_action(*pargs: Any, **kwargs: Any) -> None:
 
 
 def background_error_action(action: str, **kwargs: Any) -> None:
-    current().on_error = {"action": action, "arguments": kwargs}
+    ctx = current()
+    ctx.on_error = {"action": action, "arguments": kwargs}
+    keep = getattr(ctx.services, "error_action", None)
+    if keep is not None:      # so that it still runs if the task's process dies
+        keep(ctx, ctx.on_error)
 
 

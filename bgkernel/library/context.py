@@ -103,6 +103,10 @@ class Services(Protocol):
     def kv(self, ctx: "RunContext", op: str, key: str, value: bytes | None = None) -> Any:
         """A ``DAStore`` operation."""
 
+    def error_action(self, ctx: "RunContext", on_error: dict) -> None:
+        """``background_error_action()`` in a task: keep it where the task's simulator finds
+        it even if the task's process dies."""
+
     def sessions(self, ctx: "RunContext", op: str, **kwargs: Any) -> Any:
         """Other sessions and stashed data: ``op`` is ``create``, ``variables``,
         ``set_variables``, ``run_action``, ``go_back``, ``question_data``, ``snapshot``,

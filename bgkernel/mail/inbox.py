@@ -44,7 +44,7 @@ from ..errors import DAError
 from ..library.context import RunContext, UserInfo, parent_only, running
 from ..library.email_objects import DAEmail
 from ..runtime.store import transaction
-from .compose import compose_message, to_addresses
+from .compose import MailError, compose_message, to_addresses
 from .parse import ParsedEmail, envelope_recipients, parse_message
 from .received import build_email
 from .smtp import SMTPReceiver
@@ -305,12 +305,15 @@ def deliver(sim: "Host", to: Any = None, subject: str = "", body: str = "", send
     """
     if raw is None:
         if not to:
-            raise DAError("deliver_email: give the recipient 'to', or a whole message as 'raw'")
+            raise MailError("deliver_email: give the recipient 'to', or a whole message as 'raw'")
         raw = compose_message(to, subject, body, sender, html, attachments, date=sim.now())
     elif isinstance(raw, str):
-        raw = raw.encode("utf-8", "surrogateescape")
+        try:
+            raw = raw.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:     # a lone surrogate: kept as an escape, as mail would
+            raw = raw.encode("utf-8", "backslashreplace")
     elif not isinstance(raw, (bytes, bytearray)):
-        raise DAError(f"deliver_email: raw must be bytes, not {type(raw).__name__}")
+        raise MailError(f"deliver_email: raw must be bytes, not {type(raw).__name__}")
     envelope = [a.address for a in to_addresses(to)] if to else []
     return receive(sim, bytes(raw), envelope)
 

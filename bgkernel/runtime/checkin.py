@@ -115,7 +115,7 @@ def _run_action(session: "Session", action: str, arguments: dict) -> dict | None
             session.last_error = err
             return {"action": action, "extra": "error", "value": str(err)}
         if ctx.save_status != "ignore":
-            sim.save_answers(session.id, ns, new_step=False, user=ctx.user)
+            sim.save_answers(session.id, ns, new_step=False, user=ctx.user, launched=ctx.launched)
         held = sim.locks.held_for(session.id)
     if held > limit:
         sim.record(session.id, "lock_timeout", f"checkin {action}",

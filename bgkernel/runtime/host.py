@@ -36,6 +36,9 @@ class TaskBoard(Protocol):
     def wait_session(self, session_id: str | None, timeout: float | None = None) -> bool:
         """Until the session's background work, callbacks included, is done."""
 
+    def persist(self, session_id: str, launched: list[dict]) -> None:
+        """Write the rows of tasks a step launched (inside the step's transaction)."""
+
 
 class EventLog(Protocol):
     """The timeline recorder (``bgkernel.analysis.timeline.Recorder``)."""
@@ -94,8 +97,9 @@ class Host(Protocol):
         """A session of the store."""
 
     def save_answers(self, session_id: str, ns: dict, new_step: bool,
-                     user: "UserInfo | None") -> int:
-        """Save a namespace as the session's latest step."""
+                     user: "UserInfo | None", launched: list[dict] | None = None) -> int:
+        """Save a namespace as the session's latest step (with the rows of the tasks the
+        step launched, in the same transaction)."""
 
     def delete_session(self, session_id: str, reason: str = "") -> None:
         """Delete a session and say so on the timeline."""

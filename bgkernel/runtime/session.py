@@ -5,6 +5,7 @@ import functools
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..calendar.clock import real_monotonic
 from ..engine.answers import Submission, apply_submission, plan_answer, plan_press
 from ..engine.evaluation import Evaluation
 from ..engine.outcome import Result
@@ -27,11 +28,20 @@ _COMMAND_KINDS = {"exit", "leave", "restart", "refresh", "logout", "exit_logout"
 
 
 def _serialized(method: Callable) -> Callable:
-    """One gesture at a time per session (a notebook cell and a timer thread may race)."""
+    """One gesture at a time per session (a notebook cell and a timer thread may race);
+    a gesture that waits for another goes on the timeline as a ``lock_wait``."""
     @functools.wraps(method)
     def wrapper(self: "Session", *args: Any, **kwargs: Any) -> Any:
-        with self._gesture:
+        if not self._gesture.acquire(blocking=False):
+            start = real_monotonic()
+            self._gesture.acquire()
+            waited = real_monotonic() - start
+            self.sim.record(self.id, "lock_wait", f"{method.__name__} (another gesture)",
+                            f"waited {waited:.3f} s", duration=waited)
+        try:
             return method(self, *args, **kwargs)
+        finally:
+            self._gesture.release()
     return wrapper
 
 
@@ -303,7 +313,7 @@ class Session:
         if screen.kind in ("exit", "exit_logout"):
             return
         self.sim.save_answers(self.id, ns, new_step=new_step and ctx.save_status == "new",
-                              user=ctx.user)
+                              user=ctx.user, launched=ctx.launched)
 
     def _show(self, screen: Screen, duration: float) -> None:
         if screen.kind in ("exit", "exit_logout"):

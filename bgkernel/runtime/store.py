@@ -3,6 +3,13 @@
 One row per step, as docassemble keeps one ``UserDict`` row per step: a changed
 submission adds a row, anything else overwrites the newest, Back deletes it.
 WAL mode, ``BEGIN IMMEDIATE`` for writes, one connection per thread.
+
+Steps are atomic: ``with store.write():`` opens one transaction, and every store write
+made inside it on the same thread (a save, the rows of the tasks the step queued, the
+finish of the task whose response action it is, a scheduled run's mark) joins it as a
+part of it, so a process killed in the middle leaves the step wholly done or not at all.
+SQLite's own errors (a damaged or foreign file, a read-only folder, a full disk) come out
+as :class:`~bgkernel.errors.StoreError`, after the transaction was rolled back.
 """
 from __future__ import annotations
 
@@ -12,13 +19,16 @@ import pickle
 import sqlite3
 import tempfile
 import threading
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
-from ..errors import SessionError
+from ..errors import SessionError, StoreError
 from ..library.saving import picklable_answers
+from .sqlite import StoreConnection as _Connection, store_error
 
-__all__ = ["Store", "dump_answers", "load_answers", "transaction"]
+__all__ = ["Store", "dump_answers", "load_answers", "transaction", "store_error", "APPLICATION_ID"]
+
+#: ``PRAGMA application_id`` of a bgkernel store (``bgks``): what tells it from other databases.
+APPLICATION_ID = 0x62676B73
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS interviews (digest TEXT PRIMARY KEY, name TEXT, path TEXT, source TEXT);
@@ -31,7 +41,22 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS tasks (
     id TEXT PRIMARY KEY, session TEXT, action TEXT, notification TEXT, state TEXT,
     outcome BLOB, queued REAL, started REAL, finished REAL, output TEXT);
+CREATE INDEX IF NOT EXISTS tasks_session ON tasks (session, queued);
+CREATE INDEX IF NOT EXISTS tasks_open ON tasks (queued)
+    WHERE state NOT IN ('SUCCESS', 'FAILURE', 'REVOKED');
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
+#: Columns added to ``tasks`` since the first stores (added to an older store on opening):
+#: the simulator that owns the task (its boot token and process id), what is needed to run
+#: it again, the error action its code registered, the worker process that ran it.
+_TASK_COLUMNS = {"owner": "TEXT", "owner_pid": "INTEGER", "spec": "BLOB", "on_error": "BLOB",
+                 "worker_pid": "INTEGER"}
+#: ... and to ``sessions``: the last scheduled run (instant and type) the session has done.
+_SESSION_COLUMNS = {"cron_mark": "TEXT"}
+#: The tables that make a file a bgkernel store (an older one may lack the newer tables).
+_OURS = {"interviews", "sessions", "steps", "kv", "tasks"}
+_TASK_KEYS = ("id", "session", "action", "notification", "state", "outcome", "queued", "started",
+              "finished", "output", "owner", "owner_pid", "spec", "on_error", "worker_pid")
 
 
 def dump_answers(ns: dict) -> bytes:
@@ -49,20 +74,63 @@ def dump_answers(ns: dict) -> bytes:
         return pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+class transaction:  # noqa: N801 -- used as a function: ``with transaction(conn):``
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception.
+
+    Inside an open transaction of the same connection it joins that transaction: its
+    writes commit with it, and an exception that leaves it rolls the whole step back.
+    (No savepoint: a scheduled run writes a million steps, and none of bgkernel's callers
+    catches a write's exception inside a step.)  A class, not a generator: it is entered
+    several times per step."""
+
+    __slots__ = ("conn", "outer")
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.outer = True
+        return self.conn
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if not self.outer:
+            return
+        conn = self.conn
+        if kind is None:
+            try:
+                conn.execute("COMMIT")
+                return
+            except BaseException:
+                _rollback(conn)
+                raise
+        _rollback(conn)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:         # SQLite may have rolled back already (a full disk)
+        try:
+            conn.execute("ROLLBACK")
+        except (sqlite3.Error, StoreError):
+            pass
+
+
+def _cron_mark(at: float, cron_type: str) -> str:
+    return f"{float(at)!r} {cron_type}"
 
 
 def load_answers(data: bytes) -> dict:
-    return pickle.loads(data)  # noqa: S301 -- our own store
+    try:
+        answers = pickle.loads(data)  # noqa: S301 -- our own store
+    except Exception as err:  # noqa: BLE001 -- a damaged page, or a class that is gone
+        raise StoreError(f"saved answers cannot be read back ({type(err).__name__}: {err}); "
+                         "the store is damaged, or the answers hold an object of a class "
+                         "that no longer exists") from err
+    if not isinstance(answers, dict):
+        raise StoreError("saved answers cannot be read back: the store is damaged")
+    return answers
 
 
 class Store:
@@ -72,30 +140,78 @@ class Store:
         if path is None:
             folder = tempfile.mkdtemp(prefix="bgkernel-")
             path = os.path.join(folder, "store.sqlite")
-        self.path = os.path.abspath(path)
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        self.path = os.path.abspath(os.fspath(path))
         self.files_dir = os.path.join(os.path.dirname(self.path), "files")
         self._local = threading.local()
         self._closed = False
+        if os.path.isdir(self.path):
+            raise StoreError(f"{self.path} is a folder, not a store file")
         try:
-            self.connection().executescript(_SCHEMA)
-        except sqlite3.DatabaseError as err:          # another kind of file, or a damaged one
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"{self.path}: the store's folder cannot be made ({err.strerror or err})") \
+                from err
+        try:
+            self._open()
+        except StoreError as err:
             self.close()
-            raise SessionError(f"{self.path} is not a bgkernel store that can be opened "
-                               f"(SQLite: {err})") from err
+            if "not a bgkernel store" in str(err) or "damaged" in str(err):
+                raise StoreError(f"{self.path} is not a bgkernel store that can be opened "
+                                 f"({err})") from err
+            raise
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        """Check that the file is a bgkernel store (or empty), then make or update its tables."""
+        conn = self.connection()
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        app = conn.execute("PRAGMA application_id").fetchone()[0]
+        if tables and app != APPLICATION_ID:
+            ours = _OURS <= tables and {"session", "idx", "data"} <= {
+                row[1] for row in conn.execute("PRAGMA table_info(steps)")}
+            if not ours:
+                shown = ", ".join(sorted(tables)[:8]) + (" ..." if len(tables) > 8 else "")
+                raise StoreError(f"{self.path} is not a bgkernel store: it is another program's "
+                                 f"SQLite database (tables: {shown}); it was left as it was")
+        if app not in (0, APPLICATION_ID):
+            raise StoreError(f"{self.path} is not a bgkernel store: it is another program's "
+                             f"SQLite database (application id {app:#x}); it was left as it was")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")     # kept in the file: set once, here
+        with self.write():
+            for statement in _SCHEMA.split(";"):     # not executescript: it would commit
+                if statement.strip():
+                    conn.execute(statement)
+            for table, columns in (("tasks", _TASK_COLUMNS), ("sessions", _SESSION_COLUMNS)):
+                have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                for column, kind in columns.items():
+                    if column not in have:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            if app != APPLICATION_ID:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     # --- connections ----------------------------------------------------------------------
 
     def connection(self) -> sqlite3.Connection:
         if self._closed:
-            raise SessionError(f"the store {self.path} is closed")
+            raise StoreError(f"the store {self.path} is closed")
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
+                                       check_same_thread=False, factory=_Connection)
+            except sqlite3.Error as err:
+                raise store_error(err, self.path, "opening it") from err
+            conn.store_path = self.path
+            try:
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA busy_timeout=30000")
+            except StoreError:
+                conn.close()
+                raise
             self._local.conn = conn
         return conn
 
@@ -270,24 +386,82 @@ class Store:
     # --- tasks ------------------------------------------------------------------------------
 
     def save_task(self, task_id: str, session_id: str, action: str, notification: Any,
-                  state: str, queued: float) -> None:
+                  state: str, queued: float, owner: str | None = None, owner_pid: int | None = None,
+                  spec: bytes | None = None) -> None:
+        """A queued task, owned by the simulator whose boot token is ``owner``."""
         with self.write() as conn:
             conn.execute("INSERT OR REPLACE INTO tasks (id, session, action, notification, state, "
-                         "queued) VALUES (?, ?, ?, ?, ?, ?)",
-                         (task_id, session_id, action, json.dumps(notification), state, queued))
+                         "queued, owner, owner_pid, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (task_id, session_id, action, json.dumps(notification, default=repr), state,
+                          queued, owner, owner_pid, spec))
+
+    def task_started(self, task_id: str, started: float, worker_pid: int | None) -> None:
+        with self.write() as conn:
+            conn.execute("UPDATE tasks SET started = ?, worker_pid = ? WHERE id = ?",
+                         (started, worker_pid, task_id))
 
     def finish_task(self, task_id: str, state: str, outcome: bytes, started: float | None,
                     finished: float | None, output: str) -> None:
         with self.write() as conn:
-            conn.execute("UPDATE tasks SET state = ?, outcome = ?, started = ?, finished = ?, "
-                         "output = ? WHERE id = ?", (state, outcome, started, finished, output, task_id))
+            conn.execute("UPDATE tasks SET state = ?, outcome = ?, started = coalesce(?, started), "
+                         "finished = ?, output = ? WHERE id = ?",
+                         (state, outcome, started, finished, output, task_id))
 
     def task_row(self, task_id: str) -> dict | None:
         row = self.connection().execute(
-            "SELECT id, session, action, notification, state, outcome, queued, started, finished, "
-            "output FROM tasks WHERE id = ?", (task_id,)).fetchone()
-        if row is None:
-            return None
-        keys = ("id", "session", "action", "notification", "state", "outcome", "queued", "started",
-                "finished", "output")
-        return dict(zip(keys, row))
+            f"SELECT {', '.join(_TASK_KEYS)} FROM tasks WHERE id = ?", (task_id,)).fetchone()  # noqa: S608
+        return None if row is None else dict(zip(_TASK_KEYS, row))
+
+    def session_tasks(self, session_id: str) -> list[tuple[str, str]]:
+        """(task id, action) of a session's tasks, oldest first."""
+        return list(self.connection().execute(
+            "SELECT id, action FROM tasks WHERE session = ? ORDER BY queued, rowid", (session_id,)))
+
+    def unfinished_tasks(self) -> list[dict]:
+        """The tasks still queued or running, oldest first, with their owners."""
+        rows = self.connection().execute(
+            f"SELECT {', '.join(_TASK_KEYS)} FROM tasks WHERE state NOT IN "  # noqa: S608
+            "('SUCCESS', 'FAILURE', 'REVOKED') ORDER BY queued, rowid").fetchall()
+        return [dict(zip(_TASK_KEYS, row)) for row in rows]
+
+    def claim_task(self, task_id: str, old_owner: str | None, owner: str, owner_pid: int) -> bool:
+        """Take a task over from a simulator that stopped; False if another took it first."""
+        with self.write() as conn:
+            return conn.execute(
+                "UPDATE tasks SET owner = ?, owner_pid = ? WHERE id = ? AND owner IS ? AND state "
+                "NOT IN ('SUCCESS', 'FAILURE', 'REVOKED')",
+                (owner, owner_pid, task_id, old_owner)).rowcount == 1
+
+    # --- the calendar and scheduled runs ------------------------------------------------------
+
+    def meta_get(self, key: str) -> Any:
+        row = self.connection().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def meta_set(self, key: str, value: Any) -> None:
+        with self.write() as conn:
+            if value is None:
+                conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+    def begin_cron_run(self, at: float, cron_type: str) -> None:
+        """A scheduled run starts: the calendar stands at it until it is complete."""
+        with self.write():
+            self.meta_set("calendar", at)
+            self.meta_set("cron_run", {"at": at, "type": cron_type})
+
+    def end_cron_run(self, at: float, cron_type: str) -> None:
+        self.meta_set("cron_run", None)
+
+    def cron_done(self, at: float, cron_type: str, session_id: str) -> None:
+        """A session's part of the scheduled run at ``at`` is done (in the step's transaction).
+        The mark is a column of the session's row, which the step's save has just written:
+        it costs the transaction no other page."""
+        with self.write() as conn:
+            conn.execute("UPDATE sessions SET cron_mark = ? WHERE id = ?",
+                         (_cron_mark(at, cron_type), session_id))
+
+    def cron_done_sessions(self, at: float, cron_type: str) -> set[str]:
+        return {row[0] for row in self.connection().execute(
+            "SELECT id FROM sessions WHERE cron_mark = ?", (_cron_mark(at, cron_type),))}
