@@ -236,13 +236,12 @@ def test_jupyterlab_background_result_checkin_and_two_views(browser, tmp_path):
         page.screenshot(path=str(tmp_path / "lab-4-checkin.png"))
         assert focused, "the field lost the cursor"
 
-        # leaving the field checks in at once: click elsewhere on the page (blur)
-        question = page.locator(".bgk-app h3", has_text="What is your favorite food?")
-        question.click()                    # left with "pizza": a change check-in, which
+        # leaving the field checks in at once: Tab, or a click elsewhere on the page (blur)
+        page.keyboard.press("Tab")          # left with "pizza": a change check-in, which
         assert not field.evaluate("el => document.activeElement === el")  # restarts the 6 s
         field.fill("soup")                  # type again ...
         started = time.monotonic()
-        question.click()                    # ... and leave at once
+        page.locator(".bgk-app h3", has_text="What is your favorite food?").click()  # ... leave
         page.locator(":text('What? You like SOUP?')").wait_for(timeout=30_000)
         shown_after = time.monotonic() - started
         page.screenshot(path=str(tmp_path / "lab-5-left.png"))
@@ -316,6 +315,10 @@ def test_voila_leaving_a_field_checks_in_at_once(browser, tmp_path):
         page.keyboard.press("Tab")           # leave the field
         page.locator(":text('What? You like TEA?')").wait_for(timeout=30_000)
         assert not field.evaluate("el => document.activeElement === el")
+        field.fill("coffee")
+        field.press("Enter")                 # Enter: a change too, and the cursor stays
+        page.locator(":text('What? You like COFFEE?')").wait_for(timeout=30_000)
+        assert field.evaluate("el => document.activeElement === el")
         assert time.monotonic() - loaded < 60   # before the first periodic check-in was due
         page.screenshot(path=str(tmp_path / "voila-3-left.png"))
         text = page.inner_text("body")
