@@ -95,6 +95,19 @@ def _server(cmd: list[str], url: str, env: dict, log: pathlib.Path, timeout: flo
             proc.wait(10)
 
 
+@contextlib.contextmanager
+def _voila(notebook: pathlib.Path, tmp_path: pathlib.Path):
+    """Voila serving ``notebook`` (run in its folder) on 127.0.0.1; yields the app's URL."""
+    port, token = _free_port(), secrets.token_hex(16)
+    env = _environment(tmp_path / "jupyter")
+    env["BGK_CWD"] = str(notebook.parent)
+    cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+           "--Voila.ip=127.0.0.1", f"--token={token}"]
+    base = f"http://127.0.0.1:{port}"
+    with _server(cmd, f"{base}/api/status?token={token}", env, tmp_path / "voila.log"):
+        yield f"{base}/?token={token}"
+
+
 @pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -139,6 +152,22 @@ def _run_all(page, cells: int) -> None:
         page.keyboard.press("Escape")
 
 
+def _kernel(page, code: str) -> str:
+    """Run ``code`` in the notebook's kernel (not as a cell); its printed output."""
+    return page.evaluate(
+        """async (code) => {
+             const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+             const future = kernel.requestExecute({code, store_history: false});
+             let out = '';
+             future.onIOPub = (msg) => {
+               if (msg.header.msg_type === 'stream') out += msg.content.text;
+               if (msg.header.msg_type === 'error') out += msg.content.ename + ': ' + msg.content.evalue;
+             };
+             await future.done;
+             return out;
+           }""", code)
+
+
 def _no_errors(page) -> None:
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     text = " ".join(errors.all_inner_texts()) if errors.count() else ""
@@ -163,7 +192,9 @@ def test_jupyterlab_background_result_checkin_and_two_views(browser, tmp_path):
         "assert same is app",
         "other = bw.InterviewApp(adder, chrome=False)   # another app: it follows the session\n"
         "other",
-        f"food = sim.start(sim.load({str(food)!r}))\n"
+        "# docassemble's own timers for this one: the periodic check-in every 6 s\n"
+        "food_sim = bgkernel.Simulator(backend='threading')\n"
+        f"food = food_sim.start(food_sim.load({str(food)!r}))\n"
         "food_app = bw.show(food, chrome=False)",
     ])
     port, token = _free_port(), secrets.token_hex(16)
@@ -204,6 +235,26 @@ def test_jupyterlab_background_result_checkin_and_two_views(browser, tmp_path):
         focused = field.evaluate("el => document.activeElement === el")
         page.screenshot(path=str(tmp_path / "lab-4-checkin.png"))
         assert focused, "the field lost the cursor"
+
+        # leaving the field checks in at once: Tab, or a click elsewhere on the page (blur)
+        page.keyboard.press("Tab")          # left with "pizza": a change check-in, which
+        assert not field.evaluate("el => document.activeElement === el")  # restarts the 6 s
+        field.fill("soup")                  # type again ...
+        started = time.monotonic()
+        page.locator(".bgk-app h3", has_text="What is your favorite food?").click()  # ... leave
+        page.locator(":text('What? You like SOUP?')").wait_for(timeout=30_000)
+        shown_after = time.monotonic() - started
+        page.screenshot(path=str(tmp_path / "lab-5-left.png"))
+        rows = json.loads(_kernel(page, "import json\nprint(json.dumps(list("
+                                        "food.timeline.query(\"kind == 'checkin'\")['detail'])))"))
+        print(f"SOUP shown {shown_after:.2f} s after the click elsewhere; check-ins: {rows}")
+        pizza = next(i for i, d in enumerate(rows) if "favorite_food='pizza'" in d)
+        soup = next(i for i, d in enumerate(rows) if "favorite_food='soup'" in d)
+        assert "_changed" not in rows[pizza]            # typing: the periodic check-in carried it
+        # the text reached the server first by leaving the field, not by a periodic check-in,
+        # and no periodic check-in came between leaving with "pizza" and leaving with "soup"
+        assert "_changed='favorite_food'" in rows[soup], rows[soup]
+        assert "_changed='favorite_food'" in rows[soup - 1] and "'pizza'" in rows[soup - 1]
         _no_errors(page)
         page.close()
 
@@ -211,16 +262,10 @@ def test_jupyterlab_background_result_checkin_and_two_views(browser, tmp_path):
 def test_voila_runs_a_tutorial_as_an_app(browser, tmp_path):
     pytest.importorskip("voila")
     notebook = REPO / "notebooks" / "01-background-actions.ipynb"
-    port, token = _free_port(), secrets.token_hex(16)
-    env = _environment(tmp_path / "jupyter")
-    env["BGK_CWD"] = str(notebook.parent)
-    cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-           "--Voila.ip=127.0.0.1", f"--token={token}"]
-    base = f"http://127.0.0.1:{port}"
-    with _server(cmd, f"{base}/api/status?token={token}", env, tmp_path / "voila.log"):
+    with _voila(notebook, tmp_path) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 2400})
         page.set_default_timeout(120_000)
-        page.goto(f"{base}/?token={token}")
+        page.goto(url)
         apps = page.locator(".bgk-app")
         page.wait_for_function("() => [...document.querySelectorAll('.bgk-app')]"
                                ".some(a => a.innerText.includes('What shall I spell backwards?'))",
@@ -237,4 +282,45 @@ def test_voila_runs_a_tutorial_as_an_app(browser, tmp_path):
         text = page.inner_text("body")
         assert "Traceback" not in text and "SessionError" not in text and "is closed" not in text
         assert page.locator(".bgk-problem").count() == 0
+        page.close()
+
+
+def test_voila_leaving_a_field_checks_in_at_once(browser, tmp_path):
+    """Tab out of a text box in a Voila app: the check-in runs then, not at the periodic one."""
+    pytest.importorskip("voila")
+    food = CONFORMANCE / "target-code.yml"
+    if not food.exists():
+        pytest.skip("the conformance interviews are not beside the repository")
+    root = tmp_path / "app"
+    root.mkdir()
+    _notebook(root / "food.ipynb", [
+        "import bgkernel, bgkernel.widgets as bw\n"
+        "# the periodic check-in a minute away: only leaving the field can bring the reply soon\n"
+        "sim = bgkernel.Simulator(backend='threading', config={'checkin interval': 60000})\n"
+        f"food = sim.start(sim.load({str(food)!r}))\n"
+        "app = bw.show(food)",
+    ])
+    with _voila(root / "food.ipynb", tmp_path) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 1600})
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        field = page.locator(".bgk-app .widget-text input").first
+        field.wait_for(timeout=240_000)
+        loaded = time.monotonic()
+        assert "every 60 s" in page.inner_text(".bgk-app")     # the status line
+        field.click()
+        page.keyboard.type("tea", delay=40)
+        page.wait_for_timeout(1500)          # typed and sent, the cursor still in the field
+        assert "You like TEA" not in page.inner_text("body")   # no check-in per keystroke
+        page.keyboard.press("Tab")           # leave the field
+        page.locator(":text('What? You like TEA?')").wait_for(timeout=30_000)
+        assert not field.evaluate("el => document.activeElement === el")
+        field.fill("coffee")
+        field.press("Enter")                 # Enter: a change too, and the cursor stays
+        page.locator(":text('What? You like COFFEE?')").wait_for(timeout=30_000)
+        assert field.evaluate("el => document.activeElement === el")
+        assert time.monotonic() - loaded < 60   # before the first periodic check-in was due
+        page.screenshot(path=str(tmp_path / "voila-3-left.png"))
+        text = page.inner_text("body")
+        assert "Traceback" not in text and page.locator(".bgk-problem").count() == 0
         page.close()

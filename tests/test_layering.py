@@ -30,7 +30,8 @@ def _run(code: str, cwd: pathlib.Path) -> str:
 def _loaded(code: str) -> list[str]:
     probe = code + "\nimport sys, json\n" + (
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('IPython', 'ipywidgets', 'ipykernel', 'pandas', 'widgets', 'matplotlib', 'traitlets')"
+        "('IPython', 'ipywidgets', 'ipykernel', 'pandas', 'widgets', 'matplotlib', 'traitlets',"
+        " 'anywidget')"
         " or m.startswith('bgkernel.widgets'))))")
     return json.loads(_run(probe, ROOT.parent).strip().splitlines()[-1])
 
@@ -74,7 +75,8 @@ def test_no_core_module_imports_the_jupyter_layer():
             allowed = set()
         for line, name in _imports(path):
             top = name.split(".")[0]
-            hits = top in ("IPython", "ipywidgets", "ipykernel", "comm", "traitlets", "widgets") \
+            hits = top in ("IPython", "ipywidgets", "ipykernel", "comm", "traitlets", "widgets",
+                           "anywidget") \
                 or name == "bgkernel.widgets" or name.startswith("bgkernel.widgets.")
             if hits and name not in allowed:
                 bad.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
@@ -101,6 +103,8 @@ def test_pyproject_ships_widgets_as_a_subpackage():
     assert "bgkernel.widgets" in tools["packages"] and "widgets" not in tools["packages"]
     assert tools["package-dir"]["bgkernel.widgets"] == "widgets"
     assert "" not in tools.get("package-dir", {})
+    # the text box's ES module (widgets/textbox.js) ships beside its Python
+    assert "*.js" in tools["package-data"]["bgkernel.widgets"] and (WIDGETS / "textbox.js").exists()
 
 
 def test_bgkernel_widgets_imports_and_no_top_level_widgets(tmp_path):

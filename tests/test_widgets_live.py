@@ -14,6 +14,7 @@ from bgkernel.widgets import InterviewApp, InterviewRunner, show, timeline_view
 from bgkernel.widgets.app import CLOSED_TEXT
 from bgkernel.widgets.bridge import wait_until
 from bgkernel.widgets.panels import task_output
+from bgkernel.widgets.textbox import TextBox
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -124,6 +125,35 @@ def test_typing_is_sent_by_the_periodic_checkin_and_leaving_checks_in(fast, apps
     details = list(session.timeline.query("kind == 'checkin'")["detail"])
     assert any("_changed='first'" in d for d in details[n:])
     assert app.targets["seen"] == "hello/w/first"
+
+
+def _browser(widget, **message) -> None:
+    """What the page's JS sends: ``state=`` a trait update, ``custom=`` a custom message."""
+    if "state" in message:
+        data = {"method": "update", "state": message["state"], "buffer_paths": []}
+    else:
+        data = {"method": "custom", "content": message["custom"]}
+    widget._handle_msg({"content": {"data": data}, "buffers": []})
+
+
+def test_leaving_a_text_box_checks_in_at_once_and_keystrokes_do_not(fast, apps):
+    session = fast.start(fast.load(CHECKIN))
+    app = apps(session, live=False)                  # no timer: every check-in is a gesture
+    box = app.fields["first"].control
+    assert isinstance(box, TextBox) and "export default" in box._esm
+    checkins = lambda: list(session.timeline.query("kind == 'checkin'")["detail"])  # noqa: E731
+    for typed in ("s", "so", "soup"):                # the debounced updates while typing
+        _browser(box, state={"value": typed})
+    assert checkins() == [] and app.raw_form()["first"] == "soup"
+    _browser(box, custom={"event": "change"})       # the field loses focus (click elsewhere, Tab)
+    details = checkins()
+    assert len(details) == 1 and "_changed='first'" in details[0] and "first='soup'" in details[0]
+    assert app.targets["seen"] == "soup//first"      # shown at once, no timer involved
+    _browser(box, state={"value": "soups"})
+    _browser(box, custom={"event": "submit"})        # Enter: a change event too
+    assert len(checkins()) == 2 and app.targets["seen"] == "soups//first"
+    _browser(box, custom={"event": "something else"})
+    assert len(checkins()) == 2
 
 
 def test_a_closed_simulator_is_a_calm_message(tmp_path):

@@ -11,8 +11,8 @@
 ``%load_ext bgkernel`` registers ``%%interview``, ``%bg_advance`` and ``%bg_timeline``
 (:mod:`bgkernel.widgets.magics`).
 
-May import: all of ``bgkernel`` (it sits on top of the facade), ipywidgets and IPython;
-``bgkernel`` never imports it.  ``bridge`` is the one module that crosses threads.
+May import: all of ``bgkernel`` (it sits on top of the facade), ipywidgets, anywidget
+(the text box, :mod:`bgkernel.widgets.textbox`) and IPython; ``bgkernel`` never imports it.  ``bridge`` is the one module that crosses threads.
 """
 from __future__ import annotations
 

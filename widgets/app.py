@@ -5,6 +5,7 @@ without a browser::
 
     app = InterviewApp(session)
     app.set_field("value_to_add", 5)       # typing, then leaving (a change: check-in if any)
+                                           # (in the page: a click elsewhere, Tab or Enter)
     app.type_text("value_to_add", "5")     # typing, cursor still there (no change event)
     app.click("Continue")                  # a button: submits the fields
     app.wait()                             # background work done, then a check-in
@@ -282,8 +283,9 @@ class InterviewApp:
         return screen
 
     def _on_typing(self, variable: str) -> None:
-        """A keystroke in a text field: the form holds the text now (the periodic check-in
-        sends it); moving on to another field is leaving this one (a change event)."""
+        """Text typed into a field reached the kernel (debounced keystrokes): the form holds
+        it now, and the periodic check-in sends it.  The page says when the field is left
+        (``_on_change``); a gesture in another field before that also leaves this one."""
         self.pump()
         if variable not in self.view.fields:
             return

@@ -23,6 +23,8 @@ from bgkernel.engine import datatypes, form_encoding
 from bgkernel.engine.screen import Option, ScreenField
 from bgkernel.language.markup import to_html, to_text
 
+from .textbox import LEAVE_EVENTS, TextBox
+
 __all__ = ["FieldWidget", "register", "widget_for", "registered", "NoteField", "TextField",
            "AreaField", "NumberField", "RangeField", "DateField", "DatetimeField", "TimeField",
            "YesNoField", "YesNoRadioField", "FileField"]
@@ -100,7 +102,8 @@ class FieldWidget:
 
     labelled_outside = True
     #: Text typed into the control reaches the kernel as it is typed (a *typing* event per
-    #: keystroke); Enter or a gesture elsewhere is the change event (see InterviewApp).
+    #: debounced update); leaving the field, Enter, or a gesture elsewhere is the change
+    #: event (see :mod:`textbox` and InterviewApp).
     typing = False
 
     def build(self) -> W.Widget:
@@ -147,7 +150,7 @@ class FieldWidget:
     def on_change(self, callback: Callable[[str], None],
                   typing: Callable[[str], None] | None = None) -> None:
         """Call ``callback(variable)`` when the person changes the field, and ``typing``
-        (if given) for each keystroke in a field that sends its text as it is typed."""
+        (if given) as text arrives in a field that sends it as it is typed."""
         if not self._listeners and not self._typing_listeners:
             for widget in self.watched():
                 widget.observe(self._changed, names="value")
@@ -166,8 +169,8 @@ class FieldWidget:
             callback(self.variable)
 
     def _submitted(self, _widget: Any, content: dict, _buffers: Any) -> None:
-        """Enter in a text box: the browser's change event."""
-        if isinstance(content, dict) and content.get("event") == "submit" and not self._quiet:
+        """The text box was left (blur, Tab) or Enter was pressed: the browser's change event."""
+        if isinstance(content, dict) and content.get("event") in LEAVE_EVENTS and not self._quiet:
             for callback in list(self._listeners):
                 callback(self.variable)
 
@@ -217,16 +220,16 @@ class NoteField(_PostsNothing):
 @register("text", "email", "password", "url", "ml", "raw", "hidden", "ajax", "datalist", "user",
           "environment")
 class TextField(FieldWidget):
-    """A one-line text box; the value is the typed string, sent as it is typed."""
+    """A one-line text box; the value is the typed string, sent as it is typed (debounced),
+    and leaving the box is a change event (:class:`~bgkernel.widgets.textbox.TextBox`)."""
 
     typing = True
 
     def build(self) -> W.Widget:
         dt = self.field.datatype
         if dt == "password":
-            return W.Password(placeholder="")
-        placeholder = "name@example.com" if dt == "email" else ""
-        return W.Text(placeholder=placeholder, continuous_update=True)
+            return TextBox(password=True)
+        return TextBox(placeholder="name@example.com" if dt == "email" else "")
 
     @property
     def value(self) -> Any:
@@ -239,7 +242,7 @@ class TextField(FieldWidget):
 @register("area")
 class AreaField(TextField):
     def build(self) -> W.Widget:
-        return W.Textarea(rows=4, continuous_update=True, layout=W.Layout(width="60%"))
+        return TextBox(rows=4, layout=W.Layout(width="60%"))
 
 
 @register("integer", "number", "float", "currency")
@@ -248,7 +251,7 @@ class NumberField(TextField):
 
     def build(self) -> W.Widget:
         prefix = "$ " if self.field.datatype == "currency" else ""
-        return W.Text(placeholder=prefix, continuous_update=True, layout=W.Layout(width="12em"))
+        return TextBox(placeholder=prefix, layout=W.Layout(width="12em"))
 
 
 @register("range")

@@ -54,7 +54,7 @@ class ScreenView:
     """The widgets of one screen body.
 
     ``on_click(label)`` runs when a button is clicked, ``on_change(variable)`` when the
-    person changes a field, ``on_typing(variable)`` at each keystroke in a text field;
+    person changes a field (leaves it), ``on_typing(variable)`` as text is typed into one;
     ``on_back()`` for the Back button.
     """
 
