@@ -5,30 +5,10 @@ from __future__ import annotations
 import pytest
 
 import bgkernel
+from conftest import INTERVIEWS
 from bgkernel.runtime.checkin import RefreshLoopError
 
-ASKS = """
-code: |
-  the_task = background_action('bg_task')
----
-mandatory: True
-code: |
-  if the_task.ready():
-    done
-  else:
-    waiting
----
-event: bg_task
-code: |
-  log("working")
----
-event: waiting
-question: Waiting.
-reload: True
----
-event: done
-question: Done.
-"""
+ASKS = str(INTERVIEWS / "task_that_asks.yml")   # a background action that asks
 
 DISCARDS = """
 mandatory: True

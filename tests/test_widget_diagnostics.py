@@ -5,30 +5,10 @@ from __future__ import annotations
 import ipywidgets as W
 
 import bgkernel
+from conftest import INTERVIEWS
 from bgkernel.widgets import InterviewApp
 
-ASKS = """
-code: |
-  the_task = background_action('bg_task')
----
-mandatory: True
-code: |
-  if the_task.ready():
-    done
-  else:
-    waiting
----
-event: bg_task
-code: |
-  log("working")
----
-event: waiting
-question: Waiting.
-reload: True
----
-event: done
-question: Done.
-"""
+ASKS = str(INTERVIEWS / "task_that_asks.yml")   # a background action that asks
 
 
 def test_the_panel_shows_a_task_that_asked_a_question(tmp_path):
