@@ -169,6 +169,10 @@ class Simulator:
         ``url_args``: the query of the first page's URL, as the interview's ``url_args``."""
         if isinstance(interview, str):
             interview = self.load(interview)
+        elif interview.digest not in self._interviews:    # loaded by another simulator
+            self._interviews[interview.digest] = interview
+            self.store.save_interview(interview.digest, interview.name, interview.path,
+                                      interview.source)
         info = self._registered(make_user(user), explicit=isinstance(user, dict) and "roles" in user)
         session_id = secrets.token_hex(8)
         now = self.clock.now()

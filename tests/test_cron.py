@@ -557,3 +557,16 @@ def test_advance_from_a_real_time_calendar(tmp_path):
         assert _dt.timedelta(hours=3) <= sim.now() - before < _dt.timedelta(hours=3, minutes=1)
         with pytest.raises(ValueError):
             sim.advance(days=-1)
+
+
+def test_an_interview_loaded_by_another_simulator_runs_its_scheduled_tasks(csim, tmp_path):
+    """A session started from an interview that another simulator loaded: this simulator
+    keeps the interview too, so its scheduled runs find it (and so does a reopened store)."""
+    with bgkernel.Simulator(store=str(tmp_path / "other.sqlite"), backend="threading") as other:
+        interview = other.load(str(HERE / "interviews" / "cron_reminder.yml"))
+    s = csim.start(interview)
+    s.answer(email_address="ada@example.com")
+    s.answer(filing_date="2026-01-05")
+    s.press("Leave")
+    csim.advance(days=30)
+    assert [m.to for m in csim.outbox] == [["ada@example.com"]]
