@@ -177,7 +177,10 @@ def run_job(job: dict) -> dict:
           f"{job['session']} and action is {{'action': {job['action']!r}, 'arguments': {job['arguments']!r}}}")
     out: dict[str, Any] = {"launched": services.launched, "emails": services.emails,
                            "documents": ctx.documents}
-    before = snapshot(ns) if job["config"].get("diagnostics", True) else None
+    # the variables the action's own code sets and never reads (few, often none): watched
+    # for the diagnostic of a change the task's end discards (BGK103)
+    watched = _unread(interview, job["action"]) if job["config"].get("diagnostics", True) else set()
+    before = snapshot(ns, watched) if watched else None
     try:
         with running(ctx):
             result = Evaluation(interview, ns, ctx).assemble()
@@ -194,8 +197,7 @@ def run_job(job: dict) -> dict:
     else:
         out.update(_outcome(result, ctx))
         if before is not None and out["kind"] != "error":
-            out["discarded"] = [n for n in changed_names(before, ns, _passed(result))
-                                if n in _unread(interview, job["action"])]
+            out["discarded"] = changed_names(before, ns, watched, _passed(result))
     out["on_error"] = ctx.on_error
     out["save_status"] = ctx.save_status
     return out

@@ -70,19 +70,21 @@ def _pickled(value: Any) -> bytes | None:
         return None
 
 
-def snapshot(ns: dict) -> dict[str, tuple[int, bytes | None]]:
-    """What :func:`changed_names` compares: each interview variable's identity and bytes."""
-    return {k: (id(v), _pickled(v)) for k, v in picklable_answers(ns).items() if not k.startswith("_")}
+def snapshot(ns: dict, names: set[str]) -> dict[str, tuple[int, bytes | None]]:
+    """What :func:`changed_names` compares: the identity and bytes of each of ``names``
+    that the namespace holds."""
+    return {k: (id(ns[k]), _pickled(ns[k])) for k in names if k in ns}
 
 
-def changed_names(before: dict[str, tuple[int, bytes | None]], ns: dict,
+def changed_names(before: dict[str, tuple[int, bytes | None]], ns: dict, names: set[str],
                   passed: tuple = ()) -> list[str]:
-    """Interview variables set or changed since ``before``, except values passed on
+    """Which of ``names`` were set or changed since ``before``, except values passed on
     (``passed``: the response's value and the response action's arguments)."""
     kept = {id(v) for v in passed}
     kept_bytes = {b for b in map(_pickled, passed) if b is not None}
+    answers = picklable_answers({k: ns[k] for k in names if k in ns})
     changed = []
-    for name, value in picklable_answers(ns).items():
+    for name, value in answers.items():
         if name.startswith("_") or id(value) in kept:
             continue
         old = before.get(name)
