@@ -9,6 +9,7 @@ check-in.  Every step goes on the timeline.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import pickle
 import threading
 import time
@@ -19,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 from ..calendar.clock import real_now
 from ..errors import ConfigError, InterviewError, TaskError
 from ..library.context import RunContext, UserInfo
-from ..runtime.diagnostics import diagnose
+from ..runtime.diagnostics import diagnose_task
 from ..runtime.owners import Ownership
 from ..runtime.store import load_answers
 from .backends import backend_names
 from .pool import Pool
-from .recovery import recover
+from .recovery import recover, rerun_spec
 from .task import MANAGERS, BackgroundResult, BackgroundTask
 from .worker import run_job
 
@@ -105,7 +106,7 @@ class TaskManager:
         now = self.sim.clock.now().timestamp()
         for spec in launched:
             self.sim.store.save_task(spec["id"], session_id, spec["action"], spec["notification"],
-                                     "PENDING", now, self.owner.token, self.owner.pid, _spec_blob(spec))
+                                     "PENDING", now, self.owner.token, self.owner.pid, rerun_spec(spec))
 
     def submit(self, session: "Session", spec: dict) -> None:
         sim = self.sim
@@ -125,7 +126,7 @@ class TaskManager:
             self._open += 1
         sim.store.save_task(record.id, session.id, record.action, record.notification, "PENDING",
                             sim.clock.now().timestamp(), self.owner.token, self.owner.pid,
-                            _spec_blob(spec))
+                            rerun_spec(spec))
         sim.record(session.id, "task_queued", record.action, _args(spec["arguments"]), task=record.id)
         calendar = None if sim.clock.is_real() else sim.clock.now().isoformat()
         try:
@@ -161,7 +162,7 @@ class TaskManager:
         started_wall = sim.clock.wall() - ago
         sim.recorder.record(record.session_id, "task_started", record.action, f"pid {pid}",
                             max(started_wall - record.queued_wall, 0.0), wall=started_wall,
-                            at=sim.clock.now() - _delta(ago), task=record.id)
+                            at=sim.clock.now() - _dt.timedelta(seconds=ago), task=record.id)
 
     def _finished(self, record: _Record, outcome: Any) -> None:
         """Pool callback (another thread): record, run response/error actions, notify."""
@@ -205,7 +206,7 @@ class TaskManager:
             sim.record(record.session_id, "document", doc["name"], ", ".join(doc["formats"]),
                        doc["seconds"], task=record.id)
         kind = data.get("kind")
-        _diagnose(sim, record, data)
+        diagnose_task(sim, record.session_id, record.action, data)
         if kind == "error":
             detail = f"{data['error_type']}: {data['error_message']}"
             if data.get("location"):
@@ -460,15 +461,6 @@ class TaskManager:
             self._pool.shutdown(wait=False, terminate=True)
 
 
-def _spec_blob(spec: dict) -> bytes | None:
-    """What running the task again needs (``task recovery: rerun``); None if unpicklable."""
-    try:
-        return pickle.dumps({k: spec[k] for k in ("id", "action", "notification", "arguments", "user")},
-                            protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 -- arguments only a thread pool could carry
-        return None
-
-
 def _user_dict(user: Any) -> dict:
     if isinstance(user, UserInfo):
         out = dict(user.__dict__)
@@ -496,23 +488,3 @@ def _brief(value: Any) -> str:
     except Exception:  # noqa: BLE001
         text = f"<{type(value).__name__}>"
     return text[:200]
-
-
-def _delta(seconds: float):
-    import datetime as _dt
-    return _dt.timedelta(seconds=seconds)
-
-
-def _diagnose(sim: Any, record: Any, data: dict) -> None:
-    """What a finished background run shows: it asked a question, or its changes are lost."""
-    action = record.action
-    if data.get("kind") == "error" and data.get("question"):
-        diagnose(sim, record.session_id, "BGK101", action,
-                 f"the background action {action!r} ended by asking a question "
-                 f"({data.get('error_message')!r}), so the task failed")
-    discarded = data.get("discarded")
-    if discarded:
-        code = "BGK114" if action == "incoming_email" and data.get("kind") != "response_action" else "BGK103"
-        diagnose(sim, record.session_id, code, action,
-                 f"the background action {action!r} set {', '.join(discarded)}; the change was "
-                 "discarded when the task ended")

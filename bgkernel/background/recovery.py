@@ -27,7 +27,7 @@ from .task import BackgroundResult
 if TYPE_CHECKING:
     from .manager import TaskManager
 
-__all__ = ["recover", "LOST"]
+__all__ = ["recover", "LOST", "rerun_spec"]
 
 #: The ``error_type`` of a task whose simulator stopped.
 LOST = TaskLostError.__name__
@@ -85,4 +85,13 @@ def _notification(text: str | None) -> Any:
     try:
         return json.loads(text) if text else None
     except ValueError:
+        return None
+
+
+def rerun_spec(spec: dict) -> bytes | None:
+    """What running the task again needs (``task recovery: rerun``); None if unpicklable."""
+    try:
+        return pickle.dumps({k: spec[k] for k in ("id", "action", "notification", "arguments", "user")},
+                            protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 -- arguments only a thread pool could carry
         return None

@@ -5,7 +5,6 @@ Each finds its run through :func:`bgkernel.library.context.current`; the simulat
 """
 from __future__ import annotations
 
-import ast
 import json
 import logging
 import os
@@ -17,6 +16,7 @@ from ..language.packages import package_of
 from .access import last_access_time as _last
 from .context import current, internal, services
 from .dates import as_datetime, current_datetime
+from .probing import MISSING, probe
 from .saving import picklable_answers
 
 __all__ = [
@@ -176,76 +176,19 @@ def _eval(name: str, ns: dict) -> Any:
     return eval(name, ns)  # noqa: S307
 
 
-_MISSING = object()
-
-
-def _components(name: str) -> list[tuple[str, Any]] | None:
-    """``a.b[i]`` as [('name', 'a'), ('attr', 'b'), ('index', <i's node>)]; None if it is not
-    a plain chain of names, attributes and indexes."""
-    try:
-        node = ast.parse(name.strip(), mode="eval").body
-    except SyntaxError:
-        return None
-    out: list[tuple[str, Any]] = []
-    while True:
-        if isinstance(node, ast.Name):
-            out.append(("name", node.id))
-            return out[::-1]
-        if isinstance(node, ast.Attribute):
-            out.append(("attr", node.attr))
-        elif isinstance(node, ast.Subscript):
-            out.append(("index", node.slice))
-        else:
-            return None
-        node = node.value
-
-
-def _probe(name: str, ns: dict) -> Any:
-    """The value of ``name`` if it is defined, else ``_MISSING``, looking at each step of
-    the chain without asking: an absent key of a dictionary or list is not created (as a
-    dictionary with an ``object_type`` would on ``d[key]``) and nothing is sought."""
-    parts = _components(name)
-    if parts is None:
-        try:
-            return _eval(name, ns)
-        except Exception:  # noqa: BLE001 -- undefined
-            return _MISSING
-    current_value: Any = ns.get(parts[0][1], _MISSING)
-    if current_value is _MISSING:
-        return _MISSING
-    for kind, what in parts[1:]:
-        try:
-            if kind == "attr":
-                if not hasattr(current_value, what):
-                    return _MISSING
-                current_value = getattr(current_value, what)
-                continue
-            index = eval(compile(ast.Expression(what), "<index>", "eval"), ns)  # noqa: S307
-            elements = getattr(current_value, "elements", current_value)
-            if isinstance(elements, (list, tuple)):
-                if not isinstance(index, int) or not -len(elements) <= index < len(elements):
-                    return _MISSING
-            elif index not in elements:
-                return _MISSING
-            current_value = current_value[index]
-        except Exception:  # noqa: BLE001 -- undefined
-            return _MISSING
-    return current_value
-
-
 def _spaces(prior: bool) -> list[dict]:
     ctx = current()
     return ([ctx.prior] if prior and ctx.prior is not None else []) + [ctx.namespace or {}]
 
 
 def defined(name: str, prior: bool = False) -> bool:
-    return any(_probe(name, ns) is not _MISSING for ns in _spaces(prior))
+    return any(probe(name, ns) is not MISSING for ns in _spaces(prior))
 
 
 def showifdef(name: str, alternative: Any = "", prior: bool = False) -> Any:
     for ns in _spaces(prior):
-        found = _probe(name, ns)
-        if found is not _MISSING:
+        found = probe(name, ns)
+        if found is not MISSING:
             return found
     return alternative
 

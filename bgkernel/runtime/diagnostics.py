@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pickle
 import threading
-import types
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,7 @@ from ..lint.catalog import rule
 if TYPE_CHECKING:
     from .host import Host
 
-__all__ = ["diagnose", "wanted", "answers_digest", "snapshot", "changed_names"]
+__all__ = ["diagnose", "diagnose_task", "wanted", "answers_digest", "snapshot", "changed_names"]
 
 _seen: "weakref.WeakKeyDictionary[Any, set]" = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -97,3 +96,17 @@ def changed_names(before: dict[str, tuple[int, bytes | None]], ns: dict, names: 
             changed.append(name)
     # a value handed on (equal to the response, or to an argument of the response action)
     return [n for n in changed if _pickled(ns[n]) not in kept_bytes]
+
+
+def diagnose_task(host: "Host", session: str, action: str, data: dict) -> None:
+    """What a finished background run shows: it asked a question, or its changes are lost."""
+    if data.get("kind") == "error" and data.get("question"):
+        diagnose(host, session, "BGK101", action,
+                 f"the background action {action!r} ended by asking a question "
+                 f"({data.get('error_message')!r}), so the task failed")
+    discarded = data.get("discarded")
+    if discarded:
+        code = "BGK114" if action == "incoming_email" and data.get("kind") != "response_action" else "BGK103"
+        diagnose(host, session, code, action,
+                 f"the background action {action!r} set {', '.join(discarded)}; the change was "
+                 "discarded when the task ended")
