@@ -22,6 +22,7 @@ Prints users/s, session-runs/s and peak memory; asserts nothing but the e-mail c
 
     python benchmarks/cohort_bench.py [--users 10000] [--days 365] [--mode both]
                                       [--big-users 100000] [--big-days 30] [--shard-size 1000]
+                                      [--threads 256]
 """
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir))
 INTERVIEW = os.path.join(HERE, os.pardir, "bgkernel", "examples", "reminder.yml")
 START = "2031-01-06T09:00:00"
-#: The task pool and the cohort's threads: the fee task sleeps 0.5 s, so many overlap.
-THREADS = 128
+#: The task pool and the cohort's threads (``--threads``): each user waits about 1.5 s for
+#: its fee task (the worker's 1 s start delay, then the task's 0.5 s sleep), so many overlap.
+THREADS = 256
 
 
 def peak_mb() -> float:
@@ -55,18 +57,19 @@ def answers(count: int):
                          "email_address": [f"user{i}@example.com" for i in k]})
 
 
-def one(mode: str, users: int, days: int, shard_size: int, folder: str) -> dict:
+def one(mode: str, users: int, days: int, shard_size: int, folder: str,
+        threads: int = THREADS) -> dict:
     """One measured run, in this (fresh) process."""
     from bgkernel import Simulator
 
     table = answers(users)
-    out: dict = {"mode": mode, "users": users, "days": days}
+    out: dict = {"mode": mode, "users": users, "days": days, "threads": threads}
     config = {"timeline in memory": mode != "spilled"}
     with Simulator(store=os.path.join(folder, "store.sqlite"), backend="threading",
-                   workers=THREADS, start=START, config=config) as sim:
+                   workers=threads, start=START, config=config) as sim:
         if mode in ("in-process", "spilled"):
             t0 = time.perf_counter()
-            outcomes = sim.cohort(INTERVIEW, table, parallel=THREADS, presses=["Leave"])
+            outcomes = sim.cohort(INTERVIEW, table, parallel=threads, presses=["Leave"])
             t1 = time.perf_counter()
             runs = sim.advance(days=days)
             t2 = time.perf_counter()
@@ -81,7 +84,7 @@ def one(mode: str, users: int, days: int, shard_size: int, folder: str) -> dict:
                     Client(cluster) as client:
                 client.run(lambda: None)                     # the workers are up
                 t0 = time.perf_counter()
-                outcomes = sim.cohort(INTERVIEW, table, parallel=THREADS, presses=["Leave"],
+                outcomes = sim.cohort(INTERVIEW, table, parallel=threads, presses=["Leave"],
                                       advance={"days": days}, client=client,
                                       shard_size=shard_size)
                 seconds = time.perf_counter() - t0
@@ -97,11 +100,12 @@ def one(mode: str, users: int, days: int, shard_size: int, folder: str) -> dict:
     return out
 
 
-def measure(mode: str, users: int, days: int, shard_size: int) -> dict:
+def measure(mode: str, users: int, days: int, shard_size: int, threads: int = THREADS) -> dict:
     with tempfile.TemporaryDirectory(prefix="bgkernel-cohort-bench-") as folder:
         line = subprocess.check_output(
             [sys.executable, __file__, "--one", mode, "--users", str(users), "--days", str(days),
-             "--shard-size", str(shard_size), "--folder", folder], text=True).splitlines()[-1]
+             "--shard-size", str(shard_size), "--threads", str(threads), "--folder", folder],
+            text=True).splitlines()[-1]
     return json.loads(line)
 
 
@@ -132,19 +136,21 @@ def main() -> None:
     parser.add_argument("--big-days", type=int, default=30)
     parser.add_argument("--big-mode", choices=["cluster", "in-process"], default="cluster")
     parser.add_argument("--shard-size", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help="the cohort's threads and the task pool's workers")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.users, args.days, args.shard_size, args.folder)))
+        print(json.dumps(one(args.one, args.users, args.days, args.shard_size, args.folder, args.threads)))
         return
     modes = ["in-process", "cluster"] if args.mode == "both" else (
         [] if args.mode == "none" else [args.mode])
     for mode in modes:
-        show(measure(mode, args.users, args.days, args.shard_size))
+        show(measure(mode, args.users, args.days, args.shard_size, args.threads))
     if args.big_users:
         show(measure("cluster" if args.big_mode == "cluster" else "spilled", args.big_users,
-                     args.big_days, args.shard_size))
+                     args.big_days, args.shard_size, args.threads))
 
 
 if __name__ == "__main__":

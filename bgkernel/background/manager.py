@@ -14,7 +14,7 @@ import pickle
 import threading
 import time
 import uuid
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from typing import TYPE_CHECKING, Any
 
 from ..calendar.clock import real_now
@@ -71,8 +71,11 @@ class TaskManager:
         self._by_session: dict[str, list[str]] = defaultdict(list)
         self._notes: dict[str, deque] = defaultdict(deque)
         self._lock = threading.RLock()
-        self._idle = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)        # waits for every task
+        self._waiting: dict[str, list] = {}   # session -> [its Condition, waiters]: one task's
+        # end wakes only the threads waiting for its session (not every waiting thread)
         self._open = 0
+        self._open_by_session: Counter[str] = Counter()   # pending() without a scan of every record
         self.owner = Ownership(sim.store.path)
         self._previous = MANAGERS.get(sim.store.path)   # another simulator on this store
         self.closed = False
@@ -124,6 +127,7 @@ class TaskManager:
             self._records[record.id] = record
             self._by_session[session.id].append(record.id)
             self._open += 1
+            self._open_by_session[session.id] += 1
         sim.store.save_task(record.id, session.id, record.action, record.notification, "PENDING",
                             sim.clock.now().timestamp(), self.owner.token, self.owner.pid,
                             rerun_spec(spec))
@@ -299,6 +303,7 @@ class TaskManager:
             self._records[task_id] = record
             self._by_session[session_id].append(task_id)
             self._open += 1
+            self._open_by_session[session_id] += 1
         return record
 
     def _error_action(self, record: _Record, session: "Session", on_error: dict,
@@ -362,9 +367,18 @@ class TaskManager:
                 self._notes[record.session_id].append(
                     {"value": result.value, "extra": extra, "task": record.id})
         with self._lock:
-            record.done.set()
-            self._open -= 1
+            if not record.done.is_set():
+                record.done.set()
+                self._open -= 1
+                left = self._open_by_session[record.session_id] - 1
+                if left > 0:
+                    self._open_by_session[record.session_id] = left
+                else:
+                    del self._open_by_session[record.session_id]
             self._idle.notify_all()
+            waiting = self._waiting.get(record.session_id)
+            if waiting is not None:
+                waiting[0].notify_all()
 
     # --- queries ----------------------------------------------------------------------------
 
@@ -434,17 +448,26 @@ class TaskManager:
 
     def pending(self, session_id: str | None = None) -> int:
         with self._lock:
-            return sum(1 for r in self._records.values()
-                       if not r.done.is_set() and (session_id is None or r.session_id == session_id))
+            return self._open if session_id is None else self._open_by_session.get(session_id, 0)
 
     def wait_session(self, session_id: str | None, timeout: float | None = None) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
-            while self.pending(session_id):
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                self._idle.wait(remaining if remaining is not None else 0.5)
+            if session_id is None:
+                waiting = [self._idle, 0]
+            else:
+                waiting = self._waiting.setdefault(session_id, [threading.Condition(self._lock), 0])
+            waiting[1] += 1
+            try:
+                while self.pending(session_id):
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        return False
+                    waiting[0].wait(remaining if remaining is not None else 0.5)
+            finally:
+                waiting[1] -= 1
+                if session_id is not None and not waiting[1]:
+                    self._waiting.pop(session_id, None)
         return True
 
     def shutdown(self) -> None:
