@@ -26,7 +26,7 @@ from .mail.inbox import deliver, serve
 from .runtime.config import DEFAULT_CONFIG, check_config
 from .runtime.diagnostics import diagnose
 from .runtime.locks import SessionLocks
-from .runtime.session import Session
+from .runtime.session import FirstLoad, Session, initial_answers
 from .runtime.store import Store, dump_answers, store_error
 from .runtime.users import Users
 from .services import SimulatorServices
@@ -175,15 +175,9 @@ class Simulator:
                                       interview.source)
         info = self._registered(make_user(user), explicit=isinstance(user, dict) and "roles" in user)
         session_id = secrets.token_hex(8)
-        now = self.clock.now()
-        internal = {"starttime": now.astimezone(_dt.timezone.utc).replace(tzinfo=None),
-                    "accesstime": {}, "answered": set(), "answers": {}, "event_stack": [],
-                    "tracker": 0, "tasks": {}}
-        # url_args: the query of the first page's URL ({} without one, as docassemble's)
-        answers: dict = {"_internal": internal, "url_args": dict(url_args or {})}
-        data = dump_answers(answers)
-        self.store.create_session(session_id, interview.digest, user_dict(info), now.timestamp(), data)
         session = Session(self, session_id, interview, info)
+        # written to the store by the first page load's save (see FirstLoad)
+        session.unsaved = FirstLoad(interview.digest, user_dict(info), self.clock.now(), url_args)
         with self._lock:
             self._sessions[session_id] = session
         self.record(session_id, "session_started", interview.name, info.email or "anonymous")
@@ -194,6 +188,8 @@ class Simulator:
             # runs the interview again and raises the error.
             session.last_error = err
             self.record(session_id, "error", "first screen", str(err))
+        finally:
+            session.create_unsaved()        # a first load that saved nothing
         return session
 
     @property
@@ -246,15 +242,16 @@ class Simulator:
         self.record(session_id, "session_deleted", reason, "")
 
     def reset_session(self, session: Session) -> None:
-        internal = {"starttime": self.clock.now().astimezone(_dt.timezone.utc).replace(tzinfo=None),
-                    "accesstime": {}, "answered": set(), "answers": {}, "event_stack": [],
-                    "tracker": 0, "tasks": {}}
-        self.store.reset(session.id, dump_answers({"_internal": internal}), self.clock.now().timestamp())
+        now = self.clock.now()
+        answers = initial_answers(now)
+        del answers["url_args"]             # a restart keeps no URL
+        self.store.reset(session.id, dump_answers(answers), now.timestamp())
 
     def save_answers(self, session_id: str, ns: dict, new_step: bool, user: UserInfo | None,
-                     launched: list[dict] | None = None) -> int:
+                     launched: list[dict] | None = None, first: FirstLoad | None = None) -> int:
         """Save a namespace as the session's newest step, with the rows of the tasks the step
-        ``launched``, in one store transaction."""
+        ``launched``, in one store transaction; ``first``: the session is new and this
+        creates it."""
         internal = ns.setdefault("_internal", {})
         now = self.clock.now()
         access = internal.setdefault("accesstime", {})
@@ -264,9 +261,16 @@ class Simulator:
             internal.setdefault("access_roles", {})[key] = list(user.roles)
         data = dump_answers(ns)
         with self.store.write():
-            step = self.store.save(session_id, data, now.timestamp(), new_step,
-                                   multi_user=bool(ns.get("multi_user")),
-                                   allow_cron=bool(ns.get("allow_cron")))
+            if first is not None:
+                self.store.create_session(session_id, first.interview, first.user,
+                                          first.created.timestamp(), data, now.timestamp(),
+                                          multi_user=bool(ns.get("multi_user")),
+                                          allow_cron=bool(ns.get("allow_cron")))
+                step = 1
+            else:
+                step = self.store.save(session_id, data, now.timestamp(), new_step,
+                                       multi_user=bool(ns.get("multi_user")),
+                                       allow_cron=bool(ns.get("allow_cron")))
             if launched:
                 self.tasks.persist(session_id, launched)
         return step

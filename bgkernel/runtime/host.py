@@ -97,7 +97,8 @@ class Host(Protocol):
         """A session of the store."""
 
     def save_answers(self, session_id: str, ns: dict, new_step: bool,
-                     user: "UserInfo | None", launched: list[dict] | None = None) -> int:
+                     user: "UserInfo | None", launched: list[dict] | None = None,
+                     first: Any = None) -> int:
         """Save a namespace as the session's latest step (with the rows of the tasks the
         step launched, in the same transaction)."""
 

@@ -1,8 +1,10 @@
 """A session: one person's run of an interview, step by step, saved in the store."""
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..calendar.clock import real_monotonic
@@ -16,12 +18,12 @@ from ..library import namespace as library
 from ..library.context import RunContext, UserInfo, running
 from ..library.saving import picklable_answers
 from .checkin import apply_to_screen, run_checkin
-from .store import load_answers
+from .store import dump_answers, load_answers
 
 if TYPE_CHECKING:
     from .host import Host
 
-__all__ = ["Session"]
+__all__ = ["Session", "FirstLoad", "initial_answers"]
 
 _COMMAND_KINDS = {"exit", "leave", "restart", "refresh", "logout", "exit_logout", "new_session",
                   "wait", "signin", "register", "interview_exit", "continue"}
@@ -45,6 +47,29 @@ def _serialized(method: Callable) -> Callable:
     return wrapper
 
 
+def initial_answers(now: _dt.datetime, url_args: dict | None = None) -> dict:
+    """The answers of a session before its first page load (docassemble's initial dictionary)."""
+    internal = {"starttime": now.astimezone(_dt.timezone.utc).replace(tzinfo=None),
+                "accesstime": {}, "answered": set(), "answers": {}, "event_stack": [],
+                "tracker": 0, "tasks": {}}
+    # url_args: the query of the first page's URL ({} without one, as docassemble's)
+    return {"_internal": internal, "url_args": dict(url_args or {})}
+
+
+@dataclass(frozen=True)
+class FirstLoad:
+    """A new session not yet in the store: its first page load writes it, in the
+    transaction that saves what the load did (one write and no read-back per start)."""
+
+    interview: str          # the interview's digest
+    user: dict              # the store's user column
+    created: _dt.datetime
+    url_args: dict | None
+
+    def answers(self) -> dict:
+        return initial_answers(self.created, self.url_args)
+
+
 class Session:
     """A running interview session (see DESIGN.md for the public names)."""
 
@@ -61,6 +86,7 @@ class Session:
         self._gesture = threading.RLock()
         self.deleted = False
         self.last_error: Exception | None = None
+        self.unsaved: FirstLoad | None = None     # set by Simulator.start until the first save
 
     def __repr__(self) -> str:
         state = "deleted" if self.deleted else (self._screen.kind if self._screen else "new")
@@ -206,8 +232,11 @@ class Session:
         sim = self.sim
         t0 = sim.clock.wall()
         with sim.locks.hold(self.id, "page"):
-            steps, data = sim.store.latest(self.id)
-            ns = load_answers(data)
+            if self.unsaved is not None:        # the first page load
+                steps, ns = 1, self.unsaved.answers()
+            else:
+                steps, data = sim.store.latest(self.id)
+                ns = load_answers(data)
             ctx = self._context(ns, action, arguments, prior=prior)
             result, ev = self.evaluate(ns, ctx, before, rollback_on)
             if result is None:
@@ -308,12 +337,20 @@ class Session:
         raise SessionError(f"unexpected result {kind}")
 
     def _save_after(self, screen: Screen, ns: dict, ctx: RunContext, new_step: bool) -> None:
-        if ctx.save_status == "ignore":
-            return
-        if screen.kind in ("exit", "exit_logout"):
+        if ctx.save_status == "ignore" or screen.kind in ("exit", "exit_logout"):
+            self.create_unsaved()
             return
         self.sim.save_answers(self.id, ns, new_step=new_step and ctx.save_status == "new",
-                              user=ctx.user, launched=ctx.launched)
+                              user=ctx.user, launched=ctx.launched, first=self.unsaved)
+        self.unsaved = None
+
+    def create_unsaved(self) -> None:
+        """A new session whose first page load saved nothing (an error, ``exit``, a
+        ``save_status`` of ignore) is still in the store, with its initial answers."""
+        first, self.unsaved = self.unsaved, None
+        if first is not None:
+            self.sim.store.create_session(self.id, first.interview, first.user,
+                                          first.created.timestamp(), dump_answers(first.answers()))
 
     def _show(self, screen: Screen, duration: float) -> None:
         if screen.kind in ("exit", "exit_logout"):

@@ -243,11 +243,17 @@ class Store:
     # --- sessions ---------------------------------------------------------------------------
 
     def create_session(self, session_id: str, interview: str, user: dict, now: float,
-                       data: bytes) -> None:
+                       data: bytes, modtime: float | None = None, multi_user: bool = False,
+                       allow_cron: bool = False) -> None:
+        """A new session whose first step holds ``data`` (created at ``now``, saved at
+        ``modtime``: a first page load saves its session once, when it has run)."""
+        modtime = now if modtime is None else modtime
         with self.write() as conn:
-            conn.execute("INSERT INTO sessions (id, interview, user, created, modtime, steps) "
-                         "VALUES (?, ?, ?, ?, ?, 1)", (session_id, interview, json.dumps(user), now, now))
-            conn.execute("INSERT INTO steps VALUES (?, 1, ?, ?)", (session_id, data, now))
+            conn.execute("INSERT INTO sessions (id, interview, user, created, modtime, multi_user, "
+                         "allow_cron, steps) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+                         (session_id, interview, json.dumps(user), now, modtime, int(multi_user),
+                          int(allow_cron)))
+            conn.execute("INSERT INTO steps VALUES (?, 1, ?, ?)", (session_id, data, modtime))
 
     def session_row(self, session_id: str) -> dict:
         row = self.connection().execute(
