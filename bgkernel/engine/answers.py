@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DAValidationError, SessionError
 from ..language.assignments import parents_of
 from ..language.blocks import ObjectsBlock, QuestionBlock
+from ..language.expressions import run_expression
 from ..library.collections_dict import DADict
 from ..library.collections_list import DAList
 from ..library.custom_types import custom_type
@@ -339,7 +340,7 @@ def _live(chosen: Any, ns: dict) -> Any:
     if not isinstance(name, str) or not getattr(chosen, "has_nonrandom_instance_name", False):
         return chosen
     try:
-        found = eval(name, ns)  # noqa: S307 -- an instance name
+        found = run_expression(name, ns)         # an instance name
     except Exception:  # noqa: BLE001 -- not there (any more): the copy it is
         return chosen
     return found if type(found) is type(chosen) else chosen

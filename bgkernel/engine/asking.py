@@ -5,6 +5,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..language.blocks import Choice, Field, QuestionBlock, ReviewItem
+from ..language.expressions import run_expression
 from ..language.questions import fields_from_code
 from ..language.templates import Expr, Text
 from ..library.objects import DAObject
@@ -168,11 +169,11 @@ def _current(ev: "Evaluation", variable: str) -> Any:
     prior = ev.ctx.prior
     if prior is not None:
         try:
-            return eval(variable, dict(prior))  # noqa: S307
+            return run_expression(variable, dict(prior))
         except Exception:  # noqa: BLE001 -- not in the discarded answers
             pass
     try:
-        return eval(variable, ev.ns)  # noqa: S307
+        return run_expression(variable, ev.ns)
     except Exception:  # noqa: BLE001 -- undefined: the value before `depends on` undid it
         return ev.internal.get("dirty", {}).get(variable, _MISSING)
 
@@ -184,10 +185,10 @@ def _field(ev: "Evaluation", fld: Field, iterators: dict[str, str]) -> ScreenFie
                            note=_render(fld.note, ns) or None, html=_render(fld.html, ns) or None,
                            required=False)
     if isinstance(fld.show_if, dict) and "code" in fld.show_if:
-        if not eval(str(fld.show_if["code"]).strip(), ns):  # noqa: S307
+        if not run_expression(str(fld.show_if["code"]).strip(), ns):
             return None
     if isinstance(fld.hide_if, dict) and "code" in fld.hide_if:
-        if eval(str(fld.hide_if["code"]).strip(), ns):  # noqa: S307
+        if run_expression(str(fld.hide_if["code"]).strip(), ns):
             return None
     variable = substitute(fld.variable, iterators, ns)
     options = None
@@ -232,7 +233,7 @@ def _object_option(option: Option, ns: dict, labeler: Any = None, helper: Any = 
     if computed or not isinstance(option.value, str):   # its label made by choice_options
         found, label = option.value, option.label
     else:
-        found = eval(option.value.strip(), ns)  # noqa: S307 -- an undefined one is sought
+        found = run_expression(option.value.strip(), ns)     # an undefined one is sought
         if option.label != option.value:
             label = option.label
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..language.blocks import AttachmentBlock, Block, DataBlock, TemplateBlock
+from ..language.expressions import run_expression
 from ..library import namespace as library
 from ..library.collections_dict import DADict
 from ..library.collections_list import DAList
@@ -55,4 +56,4 @@ def assign_unchosen(ev: "Evaluation", variable: str, datatype: str | None) -> No
     if not ev.defined(variable):
         kind: Any = DAList if datatype.startswith("object") else DADict
         ev._assign(variable, kind(variable, auto_gather=False))
-    eval(variable, ev.ns).gathered = True  # noqa: S307
+    run_expression(variable, ev.ns).gathered = True

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..language.assignments import variants
+from ..language.expressions import run_expression
 from .evaluating import substitute
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ MISSING = object()
 def value_of(ev: "Evaluation", name: str) -> Any:
     """The variable's value now, or MISSING."""
     try:
-        return eval(name, ev.ns)  # noqa: S307
+        return run_expression(name, ev.ns)
     except Exception:  # noqa: BLE001 -- undefined (or not there at all)
         return MISSING
 

@@ -16,6 +16,7 @@ from ..errors import (CircularityError, DAAttributeError, DAIndexError, ForcedNa
 from ..language.assignments import variants
 from ..language.blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, ObjectsBlock,
                                QuestionBlock, TemplateBlock)
+from ..language.expressions import run_expression, run_statement
 from ..language.interview import Interview
 from ..library.catalog import process_action
 from ..library.catchall import DACatchAll
@@ -82,7 +83,7 @@ class Evaluation:
 
     def defined(self, name: str) -> bool:
         try:
-            eval(name, self.ns)  # noqa: S307
+            run_expression(name, self.ns)
             return True
         except (NameError, AttributeError, IndexError, KeyError):
             return False
@@ -91,13 +92,13 @@ class Evaluation:
 
     def undefine(self, name: str) -> None:
         try:
-            exec(f"del {name}", self.ns)  # noqa: S102
+            run_statement(f"del {name}", self.ns)
         except (NameError, AttributeError, IndexError, KeyError):
             pass
 
     def set_iterators(self, iterators: dict[str, str]) -> None:
         for key, expr in iterators.items():
-            self.ns[key] = eval(expr, self.ns) if key == "x" else literal(expr, self.ns)  # noqa: S307
+            self.ns[key] = run_expression(expr, self.ns) if key == "x" else literal(expr, self.ns)
 
     # --- assemble ---------------------------------------------------------------------
 
@@ -221,7 +222,7 @@ class Evaluation:
             if not self.interview.generic_index:
                 continue
             try:
-                x_value = eval(x_expr, self.ns)  # noqa: S307
+                x_value = run_expression(x_expr, self.ns)
             except Exception:  # noqa: BLE001 -- generic blocks never create the parent
                 continue
             classes = [c.__name__ for c in type(x_value).__mro__]
@@ -349,7 +350,7 @@ class Evaluation:
     def _seek_by_code(self, block: CodeBlock, name: str, iterators: dict[str, str], forced: bool) -> Any:
         saved = _MISSING
         if not block.events and self.defined(name):
-            saved = eval(name, self.ns)  # noqa: S307
+            saved = run_expression(name, self.ns)
             self.undefine(name)
         if block.events:
             self._pop_event(name)        # before the code runs, as docassemble does
@@ -357,7 +358,7 @@ class Evaluation:
         if block.events:
             return CONTINUE
         try:
-            eval(name, self.ns)  # noqa: S307
+            run_expression(name, self.ns)
             self._pop_event(name)
             return CONTINUE
         except (NameError, DAAttributeError, DAIndexError) as err:
@@ -389,7 +390,7 @@ class Evaluation:
                 if name not in self.ctx.reconsidered:
                     self.ctx.reconsidered.add(name)
                     self.undefine(name)
-                    eval(name, self.ns)  # noqa: S307
+                    run_expression(name, self.ns)
         for expr in block.need_pre:
             expr.run(self.ns)
 
@@ -402,7 +403,7 @@ class Evaluation:
             instance_name = substitute(variable, iterators or {}, self.ns)
             if "." in variable and not variable.endswith("]"):
                 parent, attr = variable.rsplit(".", 1)
-                parent_obj = eval(parent, self.ns)  # noqa: S307
+                parent_obj = run_expression(parent, self.ns)
                 parent_obj.initializeAttribute(attr, factory)
             else:
                 self._assign(variable, factory(instance_name))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import html as _html
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..language.markup import to_html
@@ -169,7 +169,15 @@ class Screen:
         return names
 
     def with_updates(self, **changes: Any) -> "Screen":
-        return replace(self, **changes)
+        """A copy with ``changes`` (what ``dataclasses.replace`` gives, without running
+        ``__init__`` again: a screen is copied on every step)."""
+        unknown = changes.keys() - _SCREEN_FIELDS
+        if unknown:
+            raise TypeError(f"a Screen has no field(s) {sorted(unknown)}")
+        copy = object.__new__(Screen)
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__.update(changes)
+        return copy
 
     def text(self) -> str:
         """A plain transcript of the screen (the CLI prints this)."""
@@ -240,3 +248,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     return str(value)
+
+
+#: The names ``Screen.with_updates`` may change.
+_SCREEN_FIELDS = frozenset(Screen.__dataclass_fields__)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import (CommandSignal, DAError, DAValidationError, ForcedNameError, MessageSignal,
                       ResponseSignal)
+from ..language.expressions import run_expression, run_statement
 from ..language.packages import package_of
 from .access import last_access_time as _last
 from .context import current, internal, services
@@ -173,7 +174,7 @@ def need(*pargs: Any) -> bool:
 
 
 def _eval(name: str, ns: dict) -> Any:
-    return eval(name, ns)  # noqa: S307
+    return run_expression(name, ns)
 
 
 def _spaces(prior: bool) -> list[dict]:
@@ -219,7 +220,7 @@ def assign(ns: dict, target: str, value: Any) -> None:
     """``target = value`` in the namespace ``ns``; ``target`` may be ``a.b[1]``."""
     ns["__bgk_value"] = value
     try:
-        exec(f"{target} = __bgk_value", ns)  # noqa: S102 -- a variable name
+        run_statement(f"{target} = __bgk_value", ns)         # a variable name
     finally:
         ns.pop("__bgk_value", None)
 
@@ -228,7 +229,7 @@ def forget(ns: dict, names: list[str]) -> None:
     """``del`` each of ``names`` in ``ns`` that is defined."""
     for name in names:
         try:
-            exec(f"del {name}", ns)  # noqa: S102
+            run_statement(f"del {name}", ns)
         except Exception:  # noqa: BLE001 -- already undefined
             pass
 
@@ -245,7 +246,7 @@ def invalidate(*pargs: Any) -> None:
     names = unpack_names(pargs)
     for name in names:
         try:
-            dirty[name] = eval(name, ns)  # noqa: S307 -- a variable name
+            dirty[name] = run_expression(name, ns)         # a variable name
         except Exception:  # noqa: BLE001 -- undefined already: nothing to keep
             continue
     undefine(*names)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from ..language.expressions import run_expression
+
 __all__ = ["MISSING", "probe"]
 
 MISSING = object()
@@ -39,7 +41,7 @@ def probe(name: str, ns: dict) -> Any:
     parts = _components(name)
     if parts is None:
         try:
-            return eval(name, ns)  # noqa: S307
+            return run_expression(name, ns)
         except Exception:  # noqa: BLE001 -- undefined
             return MISSING
     current_value: Any = ns.get(parts[0][1], MISSING)
