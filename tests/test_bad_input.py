@@ -279,6 +279,21 @@ def test_a_content_file_that_does_not_exist_is_named_at_its_line(tmp_path):
     assert caught.value.file == str(bad) and caught.value.line == 5
 
 
+
+def test_a_content_file_is_found_in_the_packages_templates_folder(tmp_path):
+    """An interview in a package's data/questions/examples reads data/templates, as
+    docassemble's template-file.yml example does."""
+    data = tmp_path / "docassemble" / "demo" / "data"
+    (data / "questions" / "examples").mkdir(parents=True)
+    (data / "templates").mkdir()
+    (data / "templates" / "disclaimer.md").write_text("Nothing here is legal advice.")
+    interview = data / "questions" / "examples" / "template-file.yml"
+    interview.write_text("mandatory: True\nquestion: hi\nsubquestion: ${ disclaimer }\n---\n"
+                         "template: disclaimer\ncontent file: disclaimer.md\n")
+    with _simulator(tmp_path / "store.sqlite") as sim:
+        assert sim.start(sim.load(str(interview))).screen.subquestion == \
+            "Nothing here is legal advice."
+
 # --- what docassemble accepts is accepted ---------------------------------------------------------
 
 def test_what_docassemble_accepts_loads_and_runs_as_there(sim):

@@ -15,7 +15,7 @@ from ..errors import BlockError, InterviewWarning
 from .assignments import assigned_names, canonical
 from .blocks import (AttachmentBlock, Block, CodeBlock, DataBlock, ObjectsBlock, ObjectSpec,
                      SettingsBlock, TemplateBlock)
-from .packages import package_file, split_reference
+from .packages import package_file, split_reference, template_file
 from .questions import read_attachments, read_question
 from .reading import (COMMANDS, DIRECTIVES, KNOWN_KEYS, SETTINGS, Reading, as_list, names_of,
                       with_defines)
@@ -191,9 +191,11 @@ def _content_files(ctx: Reading, value: Any) -> str:
         found = package_file(name, "templates")
         candidates = [found] if found else []
         if base and split_reference(name)[0] is None:
-            candidates += [os.path.join(base, name),
+            # the package's data/templates (an interview in data/questions/examples too),
+            # beside the interview, the templates folder beside the interview's folder
+            candidates += [template_file(name, ctx.file) or "", os.path.join(base, name),
                            os.path.join(os.path.dirname(base), "templates", name)]
-        path = next((c for c in candidates if os.path.isfile(c)), None)
+        path = next((c for c in candidates if c and os.path.isfile(c)), None)
         if path is None:
             raise ctx.error(f"cannot read the content file {name!r}: no such file "
                             + ("next to the interview" if base else
