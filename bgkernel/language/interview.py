@@ -77,7 +77,8 @@ class Interview:
     def uses_nav(self) -> bool:
         """Whether sessions need a ``nav``: the interview has sections or names ``nav``."""
         import re
-        return bool(self.sections) or re.search(r"\bnav\b", self.source) is not None
+        return bool(self.sections) or ("nav" in self.source
+                                       and re.search(r"\bnav\b", self.source) is not None)
 
     @functools.cached_property
     def undefined_each_pass(self) -> tuple[str, ...]:
@@ -194,6 +195,10 @@ def _index(interview: Interview) -> None:
     for block in interview.blocks:
         if isinstance(block, QuestionBlock) and block.checkin and block.checkin not in interview.index:
             pass  # an unmatched check-in action is ignored, as docassemble does
+    # What every run reads of the interview, worked out here once, with the rest of the
+    # reading, rather than by the first run of the first session.
+    for name in ("dependents", "has_languages", "uses_nav", "undefined_each_pass"):
+        getattr(interview, name)
 
 
 def _precedence(interview: Interview) -> list[tuple[str, str]]:
