@@ -59,7 +59,7 @@ class Simulator:
             self.store.close()
             raise
         self.users = Users(self.store)
-        self.recorder = Recorder(now=self.clock.now, wall=self.clock.wall,
+        self.recorder = Recorder(now=self.clock.timestamp, wall=self.clock.wall,
                                  enabled=bool(self.config["record timeline"]),
                                  tz=self.config["timezone"])
         try:

@@ -110,7 +110,7 @@ class Recorder:
     reading the timeline loads them back from the store, as for a reopened one.
     """
 
-    def __init__(self, now: Callable[[], datetime] | None = None,
+    def __init__(self, now: Callable[[], datetime | float] | None = None,
                  wall: Callable[[], float] | None = None, enabled: bool = True, *,
                  tz: str | tzinfo | None = None):
         self._now = now if now is not None else (lambda: datetime.now(timezone.utc))

@@ -41,7 +41,7 @@ __all__ = ["Clock", "forward", "parse_instant", "get_zone", "localize", "from_ep
 
 # The real clocks, in a container: freezegun's module scan never looks inside it.
 _REAL = types.SimpleNamespace(perf_counter=_fzapi.real_perf_counter,
-                              monotonic=_fzapi.real_monotonic,
+                              monotonic=_fzapi.real_monotonic, time=_fzapi.real_time,
                               datetime=_fzapi.real_datetime, date=_fzapi.real_date)
 _UTC = _dt.timezone.utc
 _EPOCH = _REAL.datetime(1970, 1, 1, tzinfo=_UTC)
@@ -301,13 +301,19 @@ class Clock:
     # ---- calendar time
     def _set_anchor(self, instant: _dt.datetime) -> None:
         # One tuple, assigned at once, so a reader in another thread sees a whole pair.
-        self._anchor = (_as_real(instant).astimezone(_UTC), _REAL.perf_counter())
+        anchor = _as_real(instant).astimezone(_UTC)
+        self._anchor = (anchor, _REAL.perf_counter(), anchor.timestamp())
 
     def now(self) -> _dt.datetime:
         """The calendar instant now: aware, in the clock's time zone."""
-        anchor, since = self._anchor
+        anchor, since, _ = self._anchor
         elapsed = _REAL.perf_counter() - since
         return (anchor + _dt.timedelta(seconds=elapsed)).astimezone(self.tz)
+
+    def timestamp(self) -> float:
+        """``now()`` as epoch seconds, without making a datetime (the timeline's clock)."""
+        _, since, epoch = self._anchor
+        return epoch + (_REAL.perf_counter() - since)
 
     def offset(self) -> _dt.timedelta:
         """How far the calendar is ahead of real time."""
@@ -315,7 +321,7 @@ class Clock:
 
     def is_real(self) -> bool:
         """True while the calendar is within a second of real time."""
-        return abs(self.offset()) < _dt.timedelta(seconds=1)
+        return abs(self.timestamp() - _REAL.time()) < 1.0
 
     def advance(self, days: float = 0, hours: float = 0, minutes: float = 0,
                 seconds: float = 0) -> _dt.datetime:
