@@ -5,6 +5,7 @@ import dataclasses
 import datetime as _dt
 import math
 import os
+import random
 import secrets
 import sqlite3
 import threading
@@ -340,19 +341,25 @@ def resumed_calendar(store: Store) -> Any:
     return max(float(recorded), _dt.datetime.now(_dt.timezone.utc).timestamp())
 
 
+#: Anonymous users' ids (docassemble's temporary user ids): random, not secret, so no
+#: system call per session; a forked process draws its own.
+_USER_IDS = random.Random()
+os.register_at_fork(after_in_child=_USER_IDS.seed)
+
+
 def make_user(user: Any) -> UserInfo:
     """None = anonymous; an e-mail; or a dict (email, first_name, roles, id ...)."""
     if isinstance(user, UserInfo):
         return user
     if user is None:
-        return UserInfo(id=secrets.randbelow(10**6), logged_in=False)
+        return UserInfo(id=_USER_IDS.randrange(10**6), logged_in=False)
     if isinstance(user, str):
         return UserInfo(email=user, id=zlib.crc32(user.encode()) % 10**6, logged_in=True, roles=("user",))
     if isinstance(user, dict):
         data = dict(user)
         if "anonymous" in data:
             data.pop("anonymous")
-            return UserInfo(id=data.get("id", secrets.randbelow(10**6)), logged_in=False)
+            return UserInfo(id=data.get("id", _USER_IDS.randrange(10**6)), logged_in=False)
         if "roles" in data:
             data["roles"] = tuple([data["roles"]] if isinstance(data["roles"], str) else data["roles"])
         else:
