@@ -142,7 +142,11 @@ class Store:
             path = os.path.join(folder, "store.sqlite")
         self.path = os.path.abspath(os.fspath(path))
         self.files_dir = os.path.join(os.path.dirname(self.path), "files")
-        self._local = threading.local()
+        # one connection per thread, by thread id: not a threading.local, whose deallocation
+        # (a store dropped while many threads start and stop) can deadlock CPython up to 3.12
+        # (python/cpython#100892)
+        self._conns: dict[int, tuple[threading.Thread, sqlite3.Connection]] = {}
+        self._conns_lock = threading.Lock()
         self._closed = False
         if os.path.isdir(self.path):
             raise StoreError(f"{self.path} is a folder, not a store file")
@@ -198,21 +202,29 @@ class Store:
     def connection(self) -> sqlite3.Connection:
         if self._closed:
             raise StoreError(f"the store {self.path} is closed")
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
-                                       check_same_thread=False, factory=_Connection)
-            except sqlite3.Error as err:
-                raise store_error(err, self.path, "opening it") from err
-            conn.store_path = self.path
-            try:
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA busy_timeout=30000")
-            except StoreError:
-                conn.close()
-                raise
-            self._local.conn = conn
+        found = self._conns.get(threading.get_ident())
+        if found is not None and found[0] is threading.current_thread():
+            return found[1]
+        return self._connect()      # (an id found is an ended thread's, come back)
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
+                                   check_same_thread=False, factory=_Connection)
+        except sqlite3.Error as err:
+            raise store_error(err, self.path, "opening it") from err
+        conn.store_path = self.path
+        try:
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+        except StoreError:
+            conn.close()
+            raise
+        with self._conns_lock:
+            # the connections of threads that have ended are closed (their ids come back)
+            for ident in [i for i, (thread, _) in self._conns.items() if not thread.is_alive()]:
+                self._conns.pop(ident)[1].close()
+            self._conns[threading.get_ident()] = (threading.current_thread(), conn)
         return conn
 
     def write(self) -> Any:
@@ -220,10 +232,12 @@ class Store:
         return transaction(self.connection())
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Close this thread's connection; other threads' close when they drop them."""
+        with self._conns_lock:
+            found = self._conns.pop(threading.get_ident(), None)
+            self._conns.clear()
+        if found is not None:
+            found[1].close()
         self._closed = True
 
     # --- interviews -------------------------------------------------------------------------
