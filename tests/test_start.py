@@ -80,3 +80,29 @@ def test_an_error_on_the_first_screen_is_kept_and_raised_when_the_screen_is_read
     assert "first screen" in set(s.timeline["name"])
     with pytest.raises(bgkernel.MissingVariableError, match="undefined_thing"):
         s.screen  # noqa: B018
+
+
+def test_a_first_page_load_that_saves_nothing_still_leaves_the_session(sim):
+    """The first save creates the session; an error, exit or save_status ignore on the
+    first page leaves it with its initial answers (and exit then deletes it)."""
+    failed = sim.start(sim.load("mandatory: True\nquestion: ${ undefined_thing }\n"),
+                       url_args={"from": "mail"})
+    assert sim.store.exists(failed.id)
+    assert failed.variables["url_args"] == {"from": "mail"}
+    ignored = sim.start(sim.load("mandatory: True\ncode: |\n  set_save_status('ignore')\n"
+                                 "  seen = True\n---\nmandatory: True\nquestion: Hello\n"))
+    assert ignored.screen.question == "Hello"
+    assert sim.store.exists(ignored.id) and "seen" not in ignored.variables
+    gone = sim.start(sim.load("mandatory: True\ncode: |\n  command('exit')\n"))
+    assert not sim.store.exists(gone.id)
+    assert {s.id for s in sim.sessions} == {failed.id, ignored.id}
+
+
+def test_a_first_page_load_writes_the_session_once(sim):
+    """One transaction creates the session with what the first page did: its answers and
+    the rows of the tasks it queued."""
+    s = sim.start(sim.load(FIRST_SCREEN_TASK))
+    row = sim.store.session_row(s.id)
+    assert row["steps"] == 1 and row["created"] <= row["modtime"]
+    assert [t.id for t in s.tasks] == [s.get("the_task").id]
+    assert s.get("the_task") is not None
