@@ -78,7 +78,13 @@ def one(mode: str, users: int, days: int, shard_size: int, folder: str,
                                         for r in run["results"]),
                        timeline_rows=len(sim.recorder))
         else:
+            import dask
             from distributed import Client, LocalCluster
+
+            # A worker whose shard runs hundreds of threads gets the GIL for its event loop
+            # rarely: it can miss heartbeats for minutes while it works, and the default
+            # worker-ttl (5 minutes) would restart it and run its shard again.
+            dask.config.set({"distributed.scheduler.worker-ttl": "1 hour"})
             with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                               dashboard_address=None, memory_limit=0) as cluster, \
                     Client(cluster) as client:

@@ -22,6 +22,7 @@ background tasks run on threads there (a dask worker process cannot start a proc
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -30,6 +31,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
@@ -174,12 +176,45 @@ def _failed(sim: Host, members: list[Member], positions: list[int], variables: l
 
 def run_shard(spec: dict) -> dict:
     """One shard, in a simulator of its own whose store is in the worker's local directory."""
-    with _ONE_SHARD:
+    with _ONE_SHARD, _profiler_paused():
         folder = tempfile.mkdtemp(prefix=f"bgkernel-shard{spec['shard']}-", dir=_local_dir())
         try:
             return _run(spec, folder)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _profiler_paused() -> Iterator[None]:
+    """The worker's statistical profiler paused while a shard runs.
+
+    Every 10 ms it reads every thread's frame (``sys._current_frames()``, which holds the
+    interpreter's thread-list lock); a garbage collection inside that call can hand the
+    GIL to a shard thread that is starting a thread and needs the same lock, and the
+    worker hangs (found with hundreds of threads per shard).  A shard starts threads all
+    the time, so the profiler waits until it is done."""
+    try:
+        from distributed import get_worker
+        worker = get_worker()
+    except (ImportError, ValueError):                 # not on a dask worker
+        yield
+        return
+    profiler = getattr(worker, "periodic_callbacks", {}).get("profile")
+    if profiler is None or not profiler.is_running():
+        yield
+        return
+    stopped = threading.Event()
+
+    def stop() -> None:
+        profiler.stop()
+        stopped.set()
+
+    worker.loop.add_callback(stop)                    # the event loop's own object
+    stopped.wait(30)
+    try:
+        yield
+    finally:
+        worker.loop.add_callback(profiler.start)
 
 
 def _run(spec: dict, folder: str) -> dict:
