@@ -14,7 +14,7 @@ import pickle
 import threading
 import time
 import uuid
-from collections import Counter, defaultdict, deque
+from collections import defaultdict, deque
 from typing import TYPE_CHECKING, Any
 
 from ..calendar.clock import real_now
@@ -24,6 +24,7 @@ from ..runtime.diagnostics import diagnose_task
 from ..runtime.owners import Ownership
 from ..runtime.store import load_answers
 from .backends import backend_names
+from .open_tasks import OpenTasks
 from .pool import Pool
 from .recovery import recover, rerun_spec
 from .task import MANAGERS, BackgroundResult, BackgroundTask
@@ -71,11 +72,7 @@ class TaskManager:
         self._by_session: dict[str, list[str]] = defaultdict(list)
         self._notes: dict[str, deque] = defaultdict(deque)
         self._lock = threading.RLock()
-        self._idle = threading.Condition(self._lock)        # waits for every task
-        self._waiting: dict[str, list] = {}   # session -> [its Condition, waiters]: one task's
-        # end wakes only the threads waiting for its session (not every waiting thread)
-        self._open = 0
-        self._open_by_session: Counter[str] = Counter()   # pending() without a scan of every record
+        self._open = OpenTasks(self._lock)
         self.owner = Ownership(sim.store.path)
         self._previous = MANAGERS.get(sim.store.path)   # another simulator on this store
         self.closed = False
@@ -126,8 +123,7 @@ class TaskManager:
         with self._lock:
             self._records[record.id] = record
             self._by_session[session.id].append(record.id)
-            self._open += 1
-            self._open_by_session[session.id] += 1
+            self._open.opened(session.id)
         sim.store.save_task(record.id, session.id, record.action, record.notification, "PENDING",
                             sim.clock.now().timestamp(), self.owner.token, self.owner.pid,
                             rerun_spec(spec))
@@ -302,8 +298,7 @@ class TaskManager:
         with self._lock:
             self._records[task_id] = record
             self._by_session[session_id].append(task_id)
-            self._open += 1
-            self._open_by_session[session_id] += 1
+            self._open.opened(session_id)
         return record
 
     def _error_action(self, record: _Record, session: "Session", on_error: dict,
@@ -369,16 +364,7 @@ class TaskManager:
         with self._lock:
             if not record.done.is_set():
                 record.done.set()
-                self._open -= 1
-                left = self._open_by_session[record.session_id] - 1
-                if left > 0:
-                    self._open_by_session[record.session_id] = left
-                else:
-                    del self._open_by_session[record.session_id]
-            self._idle.notify_all()
-            waiting = self._waiting.get(record.session_id)
-            if waiting is not None:
-                waiting[0].notify_all()
+                self._open.closed(record.session_id)
 
     # --- queries ----------------------------------------------------------------------------
 
@@ -447,28 +433,10 @@ class TaskManager:
         return [{"value": i["value"], "extra": i["extra"]} for i in items]
 
     def pending(self, session_id: str | None = None) -> int:
-        with self._lock:
-            return self._open if session_id is None else self._open_by_session.get(session_id, 0)
+        return self._open.count(session_id)
 
     def wait_session(self, session_id: str | None, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._lock:
-            if session_id is None:
-                waiting = [self._idle, 0]
-            else:
-                waiting = self._waiting.setdefault(session_id, [threading.Condition(self._lock), 0])
-            waiting[1] += 1
-            try:
-                while self.pending(session_id):
-                    remaining = None if deadline is None else deadline - time.monotonic()
-                    if remaining is not None and remaining <= 0:
-                        return False
-                    waiting[0].wait(remaining if remaining is not None else 0.5)
-            finally:
-                waiting[1] -= 1
-                if session_id is not None and not waiting[1]:
-                    self._waiting.pop(session_id, None)
-        return True
+        return self._open.wait(session_id, timeout)
 
     def shutdown(self) -> None:
         """Stop the pool: tasks still queued or running are revoked (a closed simulator
