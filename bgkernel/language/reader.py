@@ -191,9 +191,9 @@ def _content_files(ctx: Reading, value: Any) -> str:
         found = package_file(name, "templates")
         candidates = [found] if found else []
         if base and split_reference(name)[0] is None:
-            # the package's data/templates (an interview in data/questions/examples too),
-            # beside the interview, the templates folder beside the interview's folder
-            candidates += [template_file(name, ctx.file) or "", os.path.join(base, name),
+            # the package's data/templates (from data/questions/examples too) or beside the
+            # interview (template_file), else the templates folder beside the interview's folder
+            candidates += [template_file(name, ctx.file) or "",
                            os.path.join(os.path.dirname(base), "templates", name)]
         path = next((c for c in candidates if c and os.path.isfile(c)), None)
         if path is None:
